@@ -1,0 +1,1 @@
+console.log("fleetwatch", process.argv.slice(2));

@@ -1,0 +1,46 @@
+// The one place an etcd3 client is built, with its fault handling set on purpose
+// (see shared/ARCHITECTURE.md §3): the library defaults retry three times and open a
+// 5 s circuit per host, which hides outages and delays recovery after an etcd restart.
+import { ConsecutiveBreaker, ExponentialBackoff, type IBackoff, circuitBreaker, handleWhen, noop } from "cockatiel";
+import { Etcd3, isRecoverableError } from "etcd3";
+import { type Endpoint, formatEndpoint } from "./endpoints.ts";
+
+export interface EtcdClientOptions {
+  endpoints: Endpoint[];
+  /** TLS material, when etcd serves client TLS. */
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+}
+
+export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
+  const scheme = options.tls ? "https" : "http";
+  return new Etcd3({
+    hosts: options.endpoints.map((e) => `${scheme}://${formatEndpoint(e)}`),
+    credentials: options.tls
+      ? { rootCertificate: options.tls.ca, certChain: options.tls.cert, privateKey: options.tls.key }
+      : undefined,
+    dialTimeout: 2000,
+    grpcOptions: {
+      // A silent partition (no RST, no FIN) is only noticed through gRPC pings.
+      // etcd rejects pings more often than every 5 s (--grpc-keepalive-min-time).
+      "grpc.keepalive_time_ms": 5000,
+      "grpc.keepalive_timeout_ms": 2000,
+      "grpc.keepalive_permit_without_calls": 1,
+      // Reconnect quickly after an etcd restart instead of grpc's default 1-120 s backoff.
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 1000,
+    },
+    faultHandling: {
+      // Skip a dead member of a cluster for a second, not five.
+      host: () =>
+        circuitBreaker(handleWhen(isRecoverableError), {
+          halfOpenAfter: 1000,
+          breaker: new ConsecutiveBreaker(3),
+        }),
+      // Retries are done by the callers, who know whether a call is idempotent.
+      global: noop,
+      // etcd3's typings say IBackoff but its watch manager calls `.next()` on a factory,
+      // exactly what the library itself passes by default.
+      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }) as unknown as IBackoff<unknown>,
+    },
+  });
+}

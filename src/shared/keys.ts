@@ -1,0 +1,27 @@
+// The etcd key schema. The heartbeat and config keys are the lab's compatibility
+// contract; everything else lives under the same prefix so one `etcdctl get --prefix
+// /monitor` shows the whole product state.
+
+export const PREFIX = "/monitor/";
+export const HEARTBEAT_PREFIX = `${PREFIX}heartbeat/`;
+export const CONFIG_PREFIX = `${PREFIX}config/`;
+export const METRICS_PREFIX = `${PREFIX}metrics/`;
+export const REGISTRY_PREFIX = `${PREFIX}nodes/`;
+export const EVENTS_PREFIX = `${PREFIX}events/`;
+/** Fleet-wide defaults; `_` cannot start a valid node name, so it never collides. */
+export const DEFAULT_CONFIG_KEY = `${CONFIG_PREFIX}_default`;
+/** Revision of the last heartbeat event the manager has persisted (restart resume point). */
+export const MANAGER_CURSOR_KEY = `${PREFIX}manager/cursor`;
+
+export const heartbeatKey = (node: string): string => `${HEARTBEAT_PREFIX}${node}`;
+export const configKey = (node: string): string => `${CONFIG_PREFIX}${node}`;
+export const metricsKey = (node: string): string => `${METRICS_PREFIX}${node}`;
+export const registryKey = (node: string): string => `${REGISTRY_PREFIX}${node}`;
+export const eventsPrefix = (node: string): string => `${EVENTS_PREFIX}${node}/`;
+
+/** The node name a key under `prefix` belongs to, or undefined for a key outside it. */
+export function nodeFromKey(prefix: string, key: string): string | undefined {
+  if (!key.startsWith(prefix)) return undefined;
+  const rest = key.slice(prefix.length);
+  return rest.length > 0 && !rest.includes("/") ? rest : undefined;
+}
