@@ -1,1 +1,121 @@
-console.log("fleetwatch", process.argv.slice(2));
+// The one executable. Flags and environment variables are read here and only here;
+// each subcommand receives one typed options object (shared/ARCHITECTURE.md rule 2).
+import { Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared/endpoints.ts";
+import { errorMessage, FleetwatchError } from "../shared/errors.ts";
+import type { LogFormat } from "../shared/log.ts";
+import { nodeNameProblem } from "../shared/node-name.ts";
+
+function endpointsArg(value: string): Endpoint[] {
+  try {
+    return parseEndpoints(value);
+  } catch (err) {
+    throw new InvalidArgumentError(errorMessage(err).replace(/^--etcd: /, ""));
+  }
+}
+
+export function integerArg(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`${n} is out of range ${min}-${max}`);
+    return n;
+  };
+}
+
+function nodeNameArg(value: string): string {
+  const problem = nodeNameProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}
+
+/** Options every subcommand that talks to etcd takes. */
+function withEtcdOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option("--etcd <host:port[,host:port...]>", "etcd endpoints")
+        .env("ETCD_ENDPOINTS")
+        .default(parseEndpoints(DEFAULT_ETCD_ENDPOINTS), DEFAULT_ETCD_ENDPOINTS)
+        .argParser(endpointsArg),
+    )
+    .addOption(
+      new Option("--log-format <format>", "format of structured logs on stderr")
+        .choices(["text", "json"])
+        .env("FLEETWATCH_LOG_FORMAT")
+        .default("text"),
+    )
+    .addOption(
+      new Option("--log-level <level>", "least severe structured log level shown")
+        .choices(["debug", "info", "warn", "error"])
+        .env("FLEETWATCH_LOG_LEVEL")
+        .default("info"),
+    );
+}
+
+export interface CommonOptions {
+  etcd: Endpoint[];
+  logFormat: LogFormat;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export function buildProgram(): Command {
+  const program = new Command("fleetwatch")
+    .description("Node liveness and live configuration for a fleet of machines, built on etcd")
+    .showHelpAfterError("(run with --help for usage)");
+
+  withEtcdOptions(
+    program.command("server").description("watch every node's heartbeat and push configuration"),
+  ).action(async (opts: CommonOptions) => {
+    const { runServer } = await import("../manager/main.ts");
+    await runServer(opts);
+  });
+
+  withEtcdOptions(
+    program.command("agent").description("keep this node's heartbeat alive and collect its metrics"),
+  )
+    .addOption(
+      new Option("--name <node>", "node name (default: the hostname)")
+        .env("FLEETWATCH_NODE_NAME")
+        .argParser(nodeNameArg),
+    )
+    .addOption(
+      new Option("--ttl <seconds>", "lease TTL: how long after a crash the node is declared DEAD")
+        .env("FLEETWATCH_TTL")
+        .default(5)
+        .argParser(integerArg(2, 3600)),
+    )
+    .option("--quiet", "do not print a line per heartbeat", false)
+    .option("--leave-on-exit", "on SIGINT/SIGTERM revoke the lease so the node shows LEFT, not DEAD", false)
+    .action(
+      async (opts: CommonOptions & { name?: string; ttl: number; quiet: boolean; leaveOnExit: boolean }) => {
+        const { runAgent } = await import("../agent/main.ts");
+        await runAgent(opts);
+      },
+    );
+
+  program
+    .command("etcd")
+    .description("run a local single-member etcd in the foreground (for demos and laptops)")
+    .addOption(new Option("--port <port>", "client port").default(2379).argParser(integerArg(1, 65535)))
+    .addOption(new Option("--peer-port <port>", "peer port").default(2380).argParser(integerArg(1, 65535)))
+    .option("--data-dir <dir>", "where etcd keeps its data", ".data/etcd")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .action(async (opts: { port: number; peerPort: number; dataDir: string; host: string }) => {
+      const { runLocalEtcd } = await import("../local-etcd/main.ts");
+      process.exitCode = await runLocalEtcd(opts);
+    });
+
+  return program;
+}
+
+const isEntryPoint = process.argv[1] !== undefined && /fleetwatch$|cli[\\/]main\.ts$/.test(process.argv[1]);
+if (isEntryPoint) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      // Known errors carry a message the user can act on; anything else is a bug.
+      if (err instanceof FleetwatchError) console.error(`fleetwatch: ${err.message}`);
+      else console.error(err);
+      process.exit(1);
+    });
+}

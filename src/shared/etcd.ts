@@ -1,7 +1,14 @@
 // The one place an etcd3 client is built, with its fault handling set on purpose
 // (see shared/ARCHITECTURE.md §3): the library defaults retry three times and open a
 // 5 s circuit per host, which hides outages and delays recovery after an etcd restart.
-import { ConsecutiveBreaker, ExponentialBackoff, type IBackoff, circuitBreaker, handleWhen, noop } from "cockatiel";
+import {
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  type IBackoff,
+  noop,
+} from "cockatiel";
 import { Etcd3, isRecoverableError } from "etcd3";
 import { type Endpoint, formatEndpoint } from "./endpoints.ts";
 
@@ -40,7 +47,10 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
       global: noop,
       // etcd3's typings say IBackoff but its watch manager calls `.next()` on a factory,
       // exactly what the library itself passes by default.
-      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }) as unknown as IBackoff<unknown>,
+      watchBackoff: new ExponentialBackoff({
+        initialDelay: 100,
+        maxDelay: 2000,
+      }) as unknown as IBackoff<unknown>,
     },
   });
 }

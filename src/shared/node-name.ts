@@ -12,7 +12,8 @@ export function nodeNameProblem(name: string): string | undefined {
     return `node name is ${name.length} characters long; the limit is ${MAX_NODE_NAME_LENGTH}`;
   }
   if (name.includes("/")) return `node name "${printable(name)}" contains "/"`;
-  if (/[\p{Cc}\s]/u.test(name)) return `node name "${printable(name)}" contains whitespace or a control character`;
+  if (/[\p{Cc}\s]/u.test(name))
+    return `node name "${printable(name)}" contains whitespace or a control character`;
   if (!NODE_NAME.test(name)) {
     return `node name "${printable(name)}" must start with a letter or digit and contain only letters, digits, ".", "_" and "-"`;
   }
