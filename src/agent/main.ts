@@ -1,5 +1,149 @@
+// `fleetwatch agent`: wires heartbeat, config watch and collection together and
+// prints the lab's console lines. All I/O policy lives in the modules it wires.
+import os from "node:os";
 import type { CommonOptions } from "../cli/main.ts";
+import { systemClock } from "../shared/clock.ts";
+import { errorMessage, ValidationError } from "../shared/errors.ts";
+import { createEtcdClient } from "../shared/etcd.ts";
+import { metricsKey } from "../shared/keys.ts";
+import { LeaseKeeper } from "../shared/lease-keeper.ts";
+import { createLogger } from "../shared/log.ts";
+import { nodeNameProblem } from "../shared/node-name.ts";
+import type { EffectiveConfig } from "../shared/schema.ts";
+import { agentLines } from "./agent-console.ts";
+import { CollectionLoop } from "./collection-loop.ts";
+import { createCollectors, formatSample, type Sample } from "./collectors/index.ts";
+import { ConfigWatch } from "./config-watch.ts";
+import { Heartbeat } from "./heartbeat.ts";
 
-export async function runAgent(
-  _opts: CommonOptions & { name?: string; ttl: number; quiet: boolean; leaveOnExit: boolean },
-): Promise<void> {}
+export interface AgentOptions extends CommonOptions {
+  name?: string;
+  ttl: number;
+  quiet: boolean;
+  leaveOnExit: boolean;
+}
+
+export async function runAgent(opts: AgentOptions): Promise<void> {
+  const node = opts.name ?? os.hostname();
+  const problem = nodeNameProblem(node);
+  if (problem) throw new ValidationError(`${problem} (set one with --name)`, "name");
+
+  const log = createLogger(opts.logFormat, opts.logLevel, "agent");
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const clock = systemClock;
+  const client = createEtcdClient({ endpoints: opts.etcd });
+  const keeper = new LeaseKeeper(client, {
+    clock,
+    onStreamState: (state, detail) => log.debug({ state, detail }, "keepalive stream"),
+  });
+
+  const heartbeat = new Heartbeat({
+    client,
+    keeper,
+    node,
+    ttlS: opts.ttl,
+    clock,
+    events: {
+      renewed: () => {
+        if (!opts.quiet) say(agentLines.heartbeat(node));
+      },
+      established: (lease, attempts, isRecovery) =>
+        say(isRecovery ? agentLines.regained(lease, attempts) : agentLines.started(node, lease, opts.ttl)),
+      lost: (reason) => say(agentLines.lost(reason)),
+      retrying: (error, delayMs) => say(agentLines.waiting(error, delayMs)),
+    },
+  });
+
+  const collectors = createCollectors();
+  const loop = new CollectionLoop({
+    clock,
+    run: async (config: EffectiveConfig) => {
+      const values: Record<string, Sample> = {};
+      const lines: string[] = [];
+      for (const metric of config.metrics) {
+        try {
+          const sample = await collectors[metric].collect();
+          values[metric] = sample;
+          lines.push(`  ${formatSample(metric, sample)}`);
+        } catch (err) {
+          lines.push(`  ${metric}: unavailable (${errorMessage(err)})`);
+        }
+      }
+      say([agentLines.collecting(config), ...lines].join("\n"));
+      const sample = { ts: Math.floor(clock.now() / 1000), interval: config.interval, values };
+      await heartbeat.publish(metricsKey(node), JSON.stringify(sample)).catch((err: unknown) => {
+        log.warn({ err }, "could not publish metrics; they will be re-put with the next sample");
+      });
+    },
+  });
+
+  const configWatch = new ConfigWatch({
+    client,
+    node,
+    onResync: (reason) => log.info({ reason }, "config watch re-listing"),
+    onChange: (change) => {
+      switch (change.type) {
+        case "initial":
+          say(
+            agentLines.configInitial(change.config, change.ack.nodeRevision + change.ack.defaultRevision > 0),
+          );
+          if (change.ack.rejected) {
+            const r = change.ack.rejected;
+            say(agentLines.configRejected(r.key, r.revision, r.reason, change.config));
+          }
+          break;
+        case "applied":
+          say(agentLines.configDetected());
+          say(agentLines.configApplied(change.config));
+          break;
+        case "rejected":
+          say(agentLines.configDetected());
+          say(agentLines.configRejected(change.key, change.revision, change.reason, change.config));
+          log.warn({ key: change.key, revision: change.revision, reason: change.reason }, "config rejected");
+          break;
+        default:
+          change satisfies never;
+      }
+      loop.reconfigure(change.config);
+      void heartbeat.setAck(change.ack);
+    },
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    loop.stop();
+    await configWatch.stop().catch(() => undefined);
+    if (opts.leaveOnExit) {
+      try {
+        await heartbeat.leave();
+        say(agentLines.left(node));
+      } catch (err) {
+        log.error({ err }, "could not revoke the lease; it will expire after its TTL");
+      }
+    } else {
+      heartbeat.release();
+      say(agentLines.stoppedKeepingLease(node, opts.ttl));
+    }
+    keeper.close();
+    client.close();
+    log.debug({ signal }, "agent stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  await heartbeat.start();
+  // The config watch retries on its own after a compaction; its first load needs etcd,
+  // which the heartbeat has just reached.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await configWatch.start();
+      break;
+    } catch (err) {
+      log.warn({ err }, "could not read config; retrying");
+      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+    }
+  }
+}

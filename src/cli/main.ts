@@ -45,10 +45,13 @@ function withEtcdOptions(cmd: Command): Command {
         .default("text"),
     )
     .addOption(
-      new Option("--log-level <level>", "least severe structured log level shown")
+      new Option(
+        "--log-level <level>",
+        "least severe structured log level shown (the console lines are always shown)",
+      )
         .choices(["debug", "info", "warn", "error"])
         .env("FLEETWATCH_LOG_LEVEL")
-        .default("info"),
+        .default("warn"),
     );
 }
 

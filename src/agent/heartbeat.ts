@@ -1,0 +1,155 @@
+// The agent's presence in etcd: one lease, the heartbeat key attached to it, and any
+// other key the agent publishes under it (metrics) so that all of them vanish together
+// when the node dies. When the lease is lost the agent grants a new one and re-puts
+// every key, with exponential backoff and jitter, forever: an agent never gives up
+// because etcd was unreachable for a while.
+import type { Etcd3 } from "etcd3";
+import { backoffDelay, sleep } from "../shared/backoff.ts";
+import type { Clock } from "../shared/clock.ts";
+import { errorMessage } from "../shared/errors.ts";
+import { heartbeatKey } from "../shared/keys.ts";
+import type { LeaseKeeper } from "../shared/lease-keeper.ts";
+import type { ConfigAck, Heartbeat as HeartbeatValue } from "../shared/schema.ts";
+
+export interface HeartbeatEvents {
+  /** etcd renewed the lease. */
+  renewed(): void;
+  /** A lease is live and every key is (re)published. `attempts` is 1 on a first try. */
+  established(leaseId: string, attempts: number, isRecovery: boolean): void;
+  lost(reason: string): void;
+  /** A grant or put failed; the next try is in `delayMs`. */
+  retrying(error: string, delayMs: number): void;
+}
+
+export interface HeartbeatOptions {
+  client: Etcd3;
+  keeper: LeaseKeeper;
+  node: string;
+  ttlS: number;
+  clock: Clock;
+  events: HeartbeatEvents;
+}
+
+export class Heartbeat {
+  private leaseId: string | undefined;
+  private status: "alive" | "leaving" = "alive";
+  private ack: ConfigAck | undefined;
+  /** Keys published under the lease, re-put after a re-grant. */
+  private readonly attached = new Map<string, string>();
+  private readonly stop = new AbortController();
+  private establishing: Promise<void> | undefined;
+  private everEstablished = false;
+
+  constructor(private readonly options: HeartbeatOptions) {}
+
+  get currentLease(): string | undefined {
+    return this.leaseId;
+  }
+
+  /** Resolves once the first lease is granted and the heartbeat key is written. */
+  start(): Promise<void> {
+    return this.establish();
+  }
+
+  /** Records the applied config in the heartbeat so the manager can show it. */
+  async setAck(ack: ConfigAck): Promise<void> {
+    this.ack = ack;
+    await this.putHeartbeat().catch(() => undefined); // re-put after a re-grant carries it too
+  }
+
+  /** Publishes `value` at `key` under the lease (e.g. the latest metrics sample). */
+  async publish(key: string, value: string): Promise<void> {
+    this.attached.set(key, value);
+    const lease = this.leaseId;
+    if (!lease) return; // re-put when the lease is back
+    await this.options.client.put(key).value(value).lease(lease).exec();
+  }
+
+  /** Graceful leave: mark the heartbeat as leaving, then revoke so etcd deletes it at once. */
+  async leave(): Promise<void> {
+    this.stop.abort();
+    const lease = this.leaseId;
+    if (!lease) return;
+    this.status = "leaving";
+    await this.putHeartbeat();
+    await this.options.keeper.revoke(lease);
+    this.leaseId = undefined;
+  }
+
+  /** Stop renewing without revoking: etcd expires the lease after its TTL (the lab's Ctrl+C). */
+  release(): string | undefined {
+    this.stop.abort();
+    const lease = this.leaseId;
+    if (lease) this.options.keeper.untrack(lease);
+    return lease;
+  }
+
+  private heartbeatValue(): string {
+    const value: HeartbeatValue = { status: this.status, ts: Math.floor(this.options.clock.now() / 1000) };
+    if (this.ack) value.config = this.ack;
+    return JSON.stringify(value);
+  }
+
+  private async putHeartbeat(): Promise<void> {
+    const lease = this.leaseId;
+    if (!lease) return;
+    await this.options.client
+      .put(heartbeatKey(this.options.node))
+      .value(this.heartbeatValue())
+      .lease(lease)
+      .exec();
+  }
+
+  private establish(): Promise<void> {
+    this.establishing ??= this.grantUntilDone().finally(() => {
+      this.establishing = undefined;
+    });
+    return this.establishing;
+  }
+
+  private async grantUntilDone(): Promise<void> {
+    const { keeper, ttlS, events } = this.options;
+    for (let attempt = 0; !this.stop.signal.aborted; attempt++) {
+      let granted: string | undefined;
+      try {
+        granted = await keeper.grant(ttlS);
+        if (this.stop.signal.aborted) {
+          await keeper.revoke(granted).catch(() => undefined);
+          return;
+        }
+        this.leaseId = granted;
+        await this.putHeartbeat();
+        for (const [key, value] of this.attached) {
+          await this.options.client.put(key).value(value).lease(granted).exec();
+        }
+        // Renew only once the keys are there: a failed put above revokes the lease instead.
+        const lease = granted;
+        keeper.track(lease, ttlS, {
+          renewed: () => events.renewed(),
+          lost: (reason) => this.onLost(lease, reason),
+        });
+        events.established(granted, attempt + 1, this.everEstablished);
+        this.everEstablished = true;
+        return;
+      } catch (err) {
+        if (granted) {
+          // Half-done: do not leave a lease without its keys behind.
+          this.leaseId = undefined;
+          await keeper.revoke(granted).catch(() => undefined);
+        }
+        const delay = backoffDelay(attempt);
+        events.retrying(errorMessage(err), delay);
+        await sleep(delay, this.stop.signal);
+      }
+    }
+  }
+
+  private onLost(lease: string, reason: string): void {
+    if (lease !== this.leaseId || this.stop.signal.aborted) return;
+    this.leaseId = undefined;
+    this.options.events.lost(reason);
+    // If etcd extended the old lease (leader election), it expires on its own with no keys left on it.
+    this.options.client.leaseClient.leaseRevoke({ ID: lease }).catch(() => undefined);
+    void this.establish();
+  }
+}

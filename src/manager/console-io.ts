@@ -1,0 +1,46 @@
+// The manager's console: readline over stdin (a tmux pane, a terminal or a pipe).
+// Lines printed while the operator types are written above the prompt so the half-typed
+// command survives a DEAD announcement.
+import readline from "node:readline";
+
+export interface ConsoleIO {
+  print(text: string): void;
+  close(): void;
+}
+
+export function openConsole(onLine: (line: string) => Promise<void>, onClose: () => void): ConsoleIO {
+  const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const rl = readline.createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: tty,
+    prompt: "> ",
+  });
+  let busy = Promise.resolve();
+  rl.on("line", (line) => {
+    // One command at a time, in the order typed.
+    busy = busy
+      .then(() => onLine(line))
+      .then(() => {
+        if (tty) rl.prompt();
+      });
+  });
+  rl.on("close", onClose);
+  // Ctrl+C at the prompt arrives as a keypress in raw mode: treat it as `quit`, as the
+  // lab's Ctrl+C on the server did.
+  rl.on("SIGINT", () => rl.close());
+  if (tty) rl.prompt();
+  return {
+    print(text: string) {
+      if (!tty) {
+        process.stdout.write(`${text}\n`);
+        return;
+      }
+      readline.clearLine(process.stdout, 0);
+      readline.cursorTo(process.stdout, 0);
+      process.stdout.write(`${text}\n`);
+      rl.prompt(true);
+    },
+    close: () => rl.close(),
+  };
+}

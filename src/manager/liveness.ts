@@ -1,0 +1,267 @@
+// The manager's view of the fleet as a pure reducer: (state, event, now) -> (state, effects).
+//
+// etcd decides death: a DELETE of a heartbeat key (lease expired or revoked) is the only
+// way a node stops being ALIVE. The manager keeps no timers of its own, so a slow or
+// partitioned manager can be late, never wrong. Events come from the heartbeat watch,
+// from a list (start-up or re-sync after compaction), and from the connection state.
+import type { ConfigAck, Heartbeat } from "../shared/schema.ts";
+
+export type NodeState = "ALIVE" | "DEAD" | "LEFT";
+
+export interface Transition {
+  state: NodeState;
+  /** ms since epoch, as observed by the manager. */
+  at: number;
+  reason: string;
+  /** etcd revision of the event that caused it. */
+  revision: number;
+}
+
+export interface NodeView {
+  node: string;
+  state: NodeState;
+  /** When the current state began (ms). */
+  since: number;
+  firstSeen: number;
+  /** Last moment the node was known alive: a heartbeat put, or its death being observed. */
+  lastSeen: number;
+  /** create_revision of the live heartbeat key; a new one means the key was deleted in between. */
+  createRevision: number;
+  /** The heartbeat value said `leaving`: its DELETE is a graceful leave. */
+  leaving: boolean;
+  heartbeat?: Heartbeat;
+  /** Newest last; bounded by HISTORY_LIMIT. */
+  history: Transition[];
+}
+
+export const HISTORY_LIMIT = 20;
+
+export interface LivenessState {
+  nodes: ReadonlyMap<string, NodeView>;
+  connected: boolean;
+}
+
+export interface ListedHeartbeat {
+  node: string;
+  heartbeat: Heartbeat | undefined;
+  createRevision: number;
+  modRevision: number;
+}
+
+export type LivenessEvent =
+  /** Registry entries persisted by an earlier manager run. */
+  | { type: "restore"; views: NodeView[] }
+  | {
+      type: "put";
+      node: string;
+      heartbeat: Heartbeat | undefined;
+      createRevision: number;
+      modRevision: number;
+    }
+  | { type: "delete"; node: string; modRevision: number }
+  /** Every live heartbeat at `revision`; `cause` says why the view was not continuous. */
+  | { type: "snapshot"; heartbeats: ListedHeartbeat[]; revision: number; cause: "startup" | "resync" }
+  | { type: "connection-lost"; detail: string }
+  | { type: "connection-restored" };
+
+export type LivenessEffect =
+  | { type: "print"; line: string }
+  /** The view of `node` changed in a way worth persisting in the registry. */
+  | { type: "persist"; view: NodeView }
+  | {
+      type: "transition";
+      node: string;
+      from: NodeState | undefined;
+      to: NodeState;
+      reason: string;
+      at: number;
+    }
+  /** A live node reported a different applied (or rejected) config than before. */
+  | { type: "config-ack"; node: string; ack: ConfigAck };
+
+export interface Reduced {
+  state: LivenessState;
+  effects: LivenessEffect[];
+}
+
+export const initialLiveness: LivenessState = { nodes: new Map(), connected: true };
+
+export const livenessLines = {
+  alive: (node: string) => `[+] Node ${node} is ALIVE`,
+  recovered: (node: string) => `[+] Node ${node} is ALIVE (recovered)`,
+  dead: (node: string) => `[-] Node ${node} is DEAD (TTL expired)`,
+  deadWhileAway: (node: string, cause: "startup" | "resync") =>
+    `[-] Node ${node} is DEAD (TTL expired while the manager was ${cause === "startup" ? "down" : "cut off from etcd"})`,
+  left: (node: string) => `[-] Node ${node} LEFT (graceful shutdown)`,
+  known: (view: NodeView) =>
+    `[=] Node ${view.node}: ${view.state} since ${new Date(view.since).toISOString()}`,
+  lost: (detail: string) => `[!] Lost connection to etcd (${detail}); declaring nothing until it is back`,
+  restored: () => "[!] Connection to etcd restored; catching up on missed events",
+};
+
+/** A copy of the node map owned by one `reduce` call: copied once per event, not per node. */
+type Nodes = Map<string, NodeView>;
+
+export function reduce(state: LivenessState, event: LivenessEvent, now: number): Reduced {
+  const nodes: Nodes = new Map(state.nodes);
+  const next = (effects: LivenessEffect[]): Reduced => ({ state: { ...state, nodes }, effects });
+  switch (event.type) {
+    case "restore":
+      for (const view of event.views) nodes.set(view.node, view);
+      return next([]);
+    case "put":
+      return next(onPut(nodes, event, now));
+    case "delete":
+      return next(onDelete(nodes, event, now));
+    case "snapshot":
+      return next(onSnapshot(nodes, event, now));
+    case "connection-lost":
+      if (!state.connected) return { state, effects: [] };
+      return {
+        state: { ...state, connected: false },
+        effects: [{ type: "print", line: livenessLines.lost(event.detail) }],
+      };
+    case "connection-restored":
+      if (state.connected) return { state, effects: [] };
+      return {
+        state: { ...state, connected: true },
+        effects: [{ type: "print", line: livenessLines.restored() }],
+      };
+    default:
+      return event satisfies never;
+  }
+}
+
+function onPut(nodes: Nodes, ev: Extract<LivenessEvent, { type: "put" }>, now: number): LivenessEffect[] {
+  const prev = nodes.get(ev.node);
+  const leaving = ev.heartbeat?.status === "leaving";
+  if (prev?.state === "ALIVE") {
+    // A refreshed heartbeat (new ts, config ack, leaving flag) is not a transition.
+    const view: NodeView = {
+      ...prev,
+      heartbeat: ev.heartbeat,
+      leaving,
+      lastSeen: now,
+      createRevision: ev.createRevision,
+    };
+    nodes.set(ev.node, view);
+    const effects: LivenessEffect[] = prev.leaving !== leaving ? [{ type: "persist", view }] : [];
+    const ack = ev.heartbeat?.config;
+    if (ack && ackKey(ack) !== ackKey(prev.heartbeat?.config))
+      effects.push({ type: "config-ack", node: ev.node, ack });
+    return effects;
+  }
+  const reason = prev?.state === "DEAD" ? "recovered" : prev?.state === "LEFT" ? "rejoined" : "joined";
+  const line = prev?.state === "DEAD" ? livenessLines.recovered(ev.node) : livenessLines.alive(ev.node);
+  const view = transition(prev, ev.node, "ALIVE", reason, now, ev.modRevision, {
+    heartbeat: ev.heartbeat,
+    leaving,
+    createRevision: ev.createRevision,
+    lastSeen: now,
+  });
+  nodes.set(ev.node, view);
+  return transitionEffects(prev, view, reason, now, line);
+}
+
+function onDelete(
+  nodes: Nodes,
+  ev: Extract<LivenessEvent, { type: "delete" }>,
+  now: number,
+): LivenessEffect[] {
+  const prev = nodes.get(ev.node);
+  if (prev?.state !== "ALIVE") return [];
+  const to: NodeState = prev.leaving ? "LEFT" : "DEAD";
+  const reason = prev.leaving ? "graceful shutdown" : "TTL expired";
+  const line = prev.leaving ? livenessLines.left(ev.node) : livenessLines.dead(ev.node);
+  const view = transition(prev, ev.node, to, reason, now, ev.modRevision, {
+    lastSeen: now,
+    createRevision: 0,
+  });
+  nodes.set(ev.node, view);
+  return transitionEffects(prev, view, reason, now, line);
+}
+
+/** Reconciles the view with a full list when the event stream was not continuous. */
+function onSnapshot(
+  nodes: Nodes,
+  ev: Extract<LivenessEvent, { type: "snapshot" }>,
+  now: number,
+): LivenessEffect[] {
+  const effects: LivenessEffect[] = [];
+  const listed = new Map(ev.heartbeats.map((h) => [h.node, h]));
+
+  for (const view of [...nodes.values()].sort(byName)) {
+    if (view.state !== "ALIVE") continue;
+    const live = listed.get(view.node);
+    // Gone, or deleted and re-created (a different key generation) while we were away.
+    if (!live || (view.createRevision !== 0 && live.createRevision !== view.createRevision)) {
+      const to: NodeState = view.leaving ? "LEFT" : "DEAD";
+      const reason = view.leaving
+        ? "graceful shutdown"
+        : `TTL expired while the manager was ${awayWord(ev.cause)}`;
+      const line = view.leaving
+        ? livenessLines.left(view.node)
+        : livenessLines.deadWhileAway(view.node, ev.cause);
+      const next = transition(view, view.node, to, reason, now, ev.revision, {
+        lastSeen: now,
+        createRevision: 0,
+      });
+      nodes.set(view.node, next);
+      effects.push(...transitionEffects(view, next, reason, now, line));
+    }
+  }
+  for (const live of [...listed.values()].sort(byName)) {
+    effects.push(...onPut(nodes, { type: "put", ...live }, now));
+  }
+  if (ev.cause === "startup") {
+    // Print every known node's state once; nodes that just changed already have their line.
+    const changed = new Set(effects.flatMap((e) => (e.type === "transition" ? [e.node] : [])));
+    for (const view of [...nodes.values()].sort(byName)) {
+      if (!changed.has(view.node)) effects.push({ type: "print", line: livenessLines.known(view) });
+    }
+  }
+  return effects;
+}
+
+const ackKey = (ack: ConfigAck | undefined) =>
+  ack ? `${ack.nodeRevision}/${ack.defaultRevision}/${ack.rejected?.revision ?? ""}` : "";
+const awayWord = (cause: "startup" | "resync") => (cause === "startup" ? "down" : "cut off from etcd");
+const byName = (a: { node: string }, b: { node: string }) => a.node.localeCompare(b.node);
+
+function transition(
+  prev: NodeView | undefined,
+  node: string,
+  to: NodeState,
+  reason: string,
+  now: number,
+  revision: number,
+  fields: Partial<NodeView>,
+): NodeView {
+  const history = [...(prev?.history ?? []), { state: to, at: now, reason, revision }].slice(-HISTORY_LIMIT);
+  return {
+    node,
+    firstSeen: prev?.firstSeen ?? now,
+    lastSeen: prev?.lastSeen ?? now,
+    createRevision: prev?.createRevision ?? 0,
+    leaving: false,
+    ...(prev?.heartbeat ? { heartbeat: prev.heartbeat } : {}),
+    ...fields,
+    state: to,
+    since: now,
+    history,
+  };
+}
+
+function transitionEffects(
+  prev: NodeView | undefined,
+  view: NodeView,
+  reason: string,
+  now: number,
+  line: string,
+): LivenessEffect[] {
+  return [
+    { type: "print", line },
+    { type: "transition", node: view.node, from: prev?.state, to: view.state, reason, at: now },
+    { type: "persist", view },
+  ];
+}

@@ -1,0 +1,58 @@
+// Text renderings of the liveness view for the console. Pure: data and `now` in, text out.
+import { describeConfig } from "../shared/config-merge.ts";
+import type { NodeView, Transition } from "./liveness.ts";
+
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  return `${Math.floor(s / 86_400)}d${String(Math.floor((s % 86_400) / 3600)).padStart(2, "0")}h`;
+}
+
+export function nodesTable(views: Iterable<NodeView>, now: number): string {
+  const rows = [...views].sort((a, b) => a.node.localeCompare(b.node));
+  if (rows.length === 0) return "No nodes known yet. Start one with: fleetwatch agent";
+  const header = ["NODE", "STATE", "SINCE", "LAST SEEN", "APPLIED CONFIG"];
+  const body = rows.map((v) => [
+    v.node,
+    v.state,
+    `${formatAge(now - v.since)} ago`,
+    v.state === "ALIVE" ? "now (lease live)" : `${formatAge(now - v.lastSeen)} ago`,
+    appliedConfig(v),
+  ]);
+  return table([header, ...body]);
+}
+
+function appliedConfig(v: NodeView): string {
+  const ack = v.heartbeat?.config;
+  if (v.state !== "ALIVE" || !ack) return "-";
+  const text = describeConfig(ack);
+  return ack.rejected ? `${text} (REJECTED rev ${ack.rejected.revision}: ${ack.rejected.reason})` : text;
+}
+
+export function historyTable(node: string, history: Transition[], now: number): string {
+  if (history.length === 0) return `No transitions recorded for ${node}.`;
+  const rows = [...history]
+    .reverse()
+    .map((t) => [
+      new Date(t.at).toISOString(),
+      `${formatAge(now - t.at)} ago`,
+      t.state,
+      t.reason,
+      String(t.revision),
+    ]);
+  return `History of ${node} (newest first):\n${table([["TIME", "AGE", "STATE", "REASON", "REVISION"], ...rows])}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
