@@ -147,7 +147,9 @@ function onPut(nodes: Nodes, ev: Extract<LivenessEvent, { type: "put" }>, now: n
     nodes.set(ev.node, view);
     const effects: LivenessEffect[] = prev.leaving !== leaving ? [{ type: "persist", view }] : [];
     const ack = ev.heartbeat?.config;
-    if (ack && ackKey(ack) !== ackKey(prev.heartbeat?.config))
+    // No previous ack (first put, or a view restored from the registry): no change we saw.
+    const before = prev.heartbeat?.config;
+    if (ack && before && ackKey(ack) !== ackKey(before))
       effects.push({ type: "config-ack", node: ev.node, ack });
     return effects;
   }
