@@ -7,6 +7,7 @@ import type { Etcd3 } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import type { Clock } from "../shared/clock.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { EtcdAccessDeniedError, isPermissionDenied } from "../shared/etcd-access.ts";
 import { heartbeatKey } from "../shared/keys.ts";
 import type { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { ConfigAck, Heartbeat as HeartbeatValue } from "../shared/schema.ts";
@@ -19,6 +20,8 @@ export interface HeartbeatEvents {
   lost(reason: string): void;
   /** A grant or put failed; the next try is in `delayMs`. */
   retrying(error: string, delayMs: number): void;
+  /** etcd refused a write for this agent's user (RBAC): retrying cannot help, so it stopped trying. */
+  denied?(error: EtcdAccessDeniedError): void;
 }
 
 export interface HeartbeatOptions {
@@ -137,6 +140,11 @@ export class Heartbeat {
           this.leaseId = undefined;
           await keeper.revoke(granted).catch(() => undefined);
         }
+        if (isPermissionDenied(err)) {
+          throw new EtcdAccessDeniedError(`etcd denied writing ${heartbeatKey(this.options.node)}`, {
+            cause: err,
+          });
+        }
         const delay = backoffDelay(attempt);
         events.retrying(errorMessage(err), delay);
         await sleep(delay, this.stop.signal);
@@ -150,6 +158,9 @@ export class Heartbeat {
     this.options.events.lost(reason);
     // If etcd extended the old lease (leader election), it expires on its own with no keys left on it.
     this.options.client.leaseClient.leaseRevoke({ ID: lease }).catch(() => undefined);
-    void this.establish();
+    this.establish().catch((err: unknown) => {
+      if (err instanceof EtcdAccessDeniedError && this.options.events.denied) this.options.events.denied(err);
+      else throw err;
+    });
   }
 }

@@ -5,11 +5,13 @@ import type { CommonOptions } from "../cli/main.ts";
 import { systemClock } from "../shared/clock.ts";
 import { errorMessage, ValidationError } from "../shared/errors.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
-import { metricsKey } from "../shared/keys.ts";
+import { agentAccessDeniedMessage, EtcdAccessDeniedError } from "../shared/etcd-access.ts";
+import { heartbeatKey, metricsKey } from "../shared/keys.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { createLogger } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
 import type { EffectiveConfig } from "../shared/schema.ts";
+import { certificateCommonName, loadEtcdTls } from "../shared/tls-files.ts";
 import { agentLines } from "./agent-console.ts";
 import { CollectionLoop } from "./collection-loop.ts";
 import { createCollectors, formatSample, type Sample } from "./collectors/index.ts";
@@ -31,7 +33,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const log = createLogger(opts.logFormat, opts.logLevel, "agent");
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const clock = systemClock;
-  const client = createEtcdClient({ endpoints: opts.etcd });
+  const tls = loadEtcdTls(opts);
+  const certUser = tls?.cert ? certificateCommonName(tls.cert) : undefined;
+  const client = createEtcdClient({ endpoints: opts.etcd, tls });
   const keeper = new LeaseKeeper(client, {
     clock,
     onStreamState: (state, detail) => log.debug({ state, detail }, "keepalive stream"),
@@ -51,6 +55,10 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
         say(isRecovery ? agentLines.regained(lease, attempts) : agentLines.started(node, lease, opts.ttl)),
       lost: (reason) => say(agentLines.lost(reason)),
       retrying: (error, delayMs) => say(agentLines.waiting(error, delayMs)),
+      denied: () => {
+        console.error(`fleetwatch: ${agentAccessDeniedMessage(node, heartbeatKey(node), certUser)}`);
+        process.exit(1);
+      },
     },
   });
 
@@ -134,7 +142,14 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
-  await heartbeat.start();
+  try {
+    await heartbeat.start();
+  } catch (err) {
+    if (!(err instanceof EtcdAccessDeniedError)) throw err;
+    keeper.close();
+    client.close();
+    throw new EtcdAccessDeniedError(agentAccessDeniedMessage(node, heartbeatKey(node), certUser));
+  }
   // The config watch retries on its own after a compaction; its first load needs etcd,
   // which the heartbeat has just reached.
   for (let attempt = 0; ; attempt++) {

@@ -39,6 +39,18 @@ function withEtcdOptions(cmd: Command): Command {
         .argParser(endpointsArg),
     )
     .addOption(
+      new Option(
+        "--etcd-ca <file>",
+        "CA certificate (PEM) that signed etcd's server certificate; turns on TLS",
+      ).env("FLEETWATCH_ETCD_CA"),
+    )
+    .addOption(
+      new Option("--etcd-cert <file>", "client certificate (PEM); its common name is the etcd user").env(
+        "FLEETWATCH_ETCD_CERT",
+      ),
+    )
+    .addOption(new Option("--etcd-key <file>", "private key (PEM) of --etcd-cert").env("FLEETWATCH_ETCD_KEY"))
+    .addOption(
       new Option("--log-format <format>", "format of structured logs on stderr")
         .choices(["text", "json"])
         .env("FLEETWATCH_LOG_FORMAT")
@@ -57,6 +69,10 @@ function withEtcdOptions(cmd: Command): Command {
 
 export interface CommonOptions {
   etcd: Endpoint[];
+  /** TLS file names; read by shared/tls-files.ts in each runner. */
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
   logFormat: LogFormat;
   logLevel: "debug" | "info" | "warn" | "error";
 }

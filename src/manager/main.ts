@@ -6,6 +6,7 @@ import { describeConfig } from "../shared/config-merge.ts";
 import { formatEndpoint } from "../shared/endpoints.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
 import { createLogger } from "../shared/log.ts";
+import { loadEtcdTls } from "../shared/tls-files.ts";
 import { handleCommand } from "./command-handler.ts";
 import { parseCommand } from "./commands.ts";
 import { openConsole } from "./console-io.ts";
@@ -15,7 +16,7 @@ import { Manager } from "./manager.ts";
 export async function runServer(opts: CommonOptions): Promise<void> {
   const log = createLogger(opts.logFormat, opts.logLevel, "server");
   const clock = systemClock;
-  const client = createEtcdClient({ endpoints: opts.etcd });
+  const client = createEtcdClient({ endpoints: opts.etcd, tls: loadEtcdTls(opts) });
   const endpoints = opts.etcd.map(formatEndpoint).join(",");
 
   const manager = new Manager({
