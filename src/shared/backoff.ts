@@ -19,12 +19,14 @@ export function backoffDelay(
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
 
-/** An unref'd timer that resolves after `ms` unless `signal` aborts first. */
+/**
+ * Resolves after `ms` unless `signal` aborts first. The timer is ref'd on purpose: a
+ * retry loop waiting for etcd may be the only thing keeping an agent process alive.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
-    timer.unref();
     signal?.addEventListener("abort", done, { once: true });
     function done() {
       clearTimeout(timer);

@@ -18,6 +18,9 @@ export interface EtcdClientOptions {
   tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
 }
 
+/** Generous for a loaded etcd, short enough that a partitioned caller retries promptly. */
+export const UNARY_DEADLINE_MS = 5000;
+
 export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
   const scheme = options.tls ? "https" : "http";
   return new Etcd3({
@@ -26,6 +29,9 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
       ? { rootCertificate: options.tls.ca, certChain: options.tls.cert, privateKey: options.tls.key }
       : undefined,
     dialTimeout: 2000,
+    // Without a deadline a unary call into a silent partition waits until gRPC's keepalive
+    // gives up on the connection; streams (watch, keepalive) must stay open, so no deadline.
+    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + UNARY_DEADLINE_MS }),
     grpcOptions: {
       // A silent partition (no RST, no FIN) is only noticed through gRPC pings.
       // etcd rejects pings more often than every 5 s (--grpc-keepalive-min-time).

@@ -1,0 +1,40 @@
+// Starting the real fleetwatch processes for integration tests, with the waits every
+// test needs. Everything started here is stopped by `stopAll` (and by the harness's
+// exit safety net if a test crashes).
+import { type FleetwatchProcess, spawnFleetwatch } from "./harness/index.ts";
+
+export const started: FleetwatchProcess[] = [];
+
+export async function startServer(etcd: string, extra: string[] = []): Promise<FleetwatchProcess> {
+  const server = spawnFleetwatch(["server", "--etcd", etcd, ...extra], { name: "server" });
+  started.push(server);
+  await server.waitForLine("Server started. Watching heartbeats...", { timeoutMs: 15_000 });
+  return server;
+}
+
+export async function startAgent(
+  name: string,
+  etcd: string,
+  extra: string[] = [],
+  opts: { waitRegistered?: boolean } = {},
+): Promise<FleetwatchProcess> {
+  const agent = spawnFleetwatch(["agent", "--name", name, "--etcd", etcd, "--quiet", ...extra], { name });
+  started.push(agent);
+  if (opts.waitRegistered !== false) {
+    await agent.waitForLine(`[Heartbeat] Node ${name} registered`, { timeoutMs: 15_000 });
+  }
+  return agent;
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all(started.splice(0).map((p) => p.stop()));
+}
+
+/** Lines of `proc` matching `pattern`, e.g. to assert a transition was printed exactly once. */
+export function linesMatching(proc: FleetwatchProcess, pattern: RegExp): string[] {
+  return proc.stdout.filter((line) => pattern.test(line));
+}
+
+export const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+export const deadLine = (node: string) => new RegExp(`^\\[-\\] Node ${escapeRegExp(node)} is DEAD`);
+export const aliveLine = (node: string) => new RegExp(`^\\[\\+\\] Node ${escapeRegExp(node)} is ALIVE`);
