@@ -10,6 +10,8 @@ export const REGISTRY_PREFIX = `${PREFIX}nodes/`;
 export const EVENTS_PREFIX = `${PREFIX}events/`;
 /** Fleet-wide defaults; `_` cannot start a valid node name, so it never collides. */
 export const DEFAULT_CONFIG_KEY = `${CONFIG_PREFIX}_default`;
+/** Config versions: `<prefix><node|_default>/<zero-padded version>` (see docs/config.md). */
+export const CONFIG_HISTORY_PREFIX = `${PREFIX}config-history/`;
 /** Revision of the last heartbeat event the manager has persisted (restart resume point). */
 export const MANAGER_CURSOR_KEY = `${PREFIX}manager/cursor`;
 
