@@ -119,9 +119,64 @@ export function buildProgram(): Command {
     .addOption(new Option("--peer-port <port>", "peer port").default(2380).argParser(integerArg(1, 65535)))
     .option("--data-dir <dir>", "where etcd keeps its data", ".data/etcd")
     .option("--host <address>", "address to listen on", "127.0.0.1")
-    .action(async (opts: { port: number; peerPort: number; dataDir: string; host: string }) => {
-      const { runLocalEtcd } = await import("../local-etcd/main.ts");
-      process.exitCode = await runLocalEtcd(opts);
+    .option(
+      "--tls",
+      "serve clients over TLS with client-certificate auth (certificates made if missing)",
+      false,
+    )
+    .option("--certs-dir <dir>", "certificates for --tls (see fleetwatch ctl certs)", ".data/certs")
+    .action(
+      async (opts: {
+        port: number;
+        peerPort: number;
+        dataDir: string;
+        host: string;
+        tls: boolean;
+        certsDir: string;
+      }) => {
+        const { runLocalEtcd } = await import("../local-etcd/main.ts");
+        process.exitCode = await runLocalEtcd(opts);
+      },
+    );
+
+  const ctl = program.command("ctl").description("administer a fleet: configuration, nodes, security");
+  const csvArg = (value: string): string[] => value.split(",").filter((v) => v.length > 0);
+  const certs = ctl.command("certs").description("make certificates for etcd client TLS (uses openssl)");
+  certs
+    .command("init")
+    .description("create a CA, etcd's server certificate and the root and manager client certificates")
+    .option("--certs-dir <dir>", "where the certificates are kept", ".data/certs")
+    .addOption(
+      new Option("--server-san <names>", "extra DNS names/IPs for etcd's server certificate, comma-separated")
+        .argParser(csvArg)
+        .default([]),
+    )
+    .action(async (opts: { certsDir: string; serverSan: string[] }) => {
+      const { runCertsInit } = await import("../security/main.ts");
+      runCertsInit(opts);
+    });
+  certs
+    .command("issue")
+    .description("create a client certificate whose common name (the etcd user) is each name given")
+    .argument("<user...>", "node names (or root, fleetwatch-manager)")
+    .option("--certs-dir <dir>", "where the certificates are kept", ".data/certs")
+    .option("--force", "replace an existing certificate", false)
+    .action(async (users: string[], opts: { certsDir: string; force: boolean }) => {
+      const { runCertsIssue } = await import("../security/main.ts");
+      runCertsIssue(users, opts);
+    });
+  const auth = ctl.command("auth").description("etcd users, roles and auth (RBAC)");
+  withEtcdOptions(
+    auth.command("setup").description("create the root, manager and per-node users and roles; enable auth"),
+  )
+    .addOption(
+      new Option("--nodes <names>", "nodes to create users for, comma-separated")
+        .argParser(csvArg)
+        .default([]),
+    )
+    .action(async (opts: CommonOptions & { nodes: string[] }) => {
+      const { runAuthSetup } = await import("../security/main.ts");
+      await runAuthSetup(opts);
     });
 
   return program;

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { MANAGER_USER, ROOT_USER } from "../security/certs.ts";
 import { errorMessage } from "../shared/errors.ts";
 import { bareHost, bindHostProblem, buildEtcdArgs, hostPort, reachableHost } from "./etcd-args.ts";
 import { findOnPath } from "./find-binary.ts";
@@ -20,12 +21,16 @@ import {
   readableLogLine,
 } from "./messages.ts";
 import { listenProblem } from "./port-check.ts";
+import { clientFlags, etcdIsHealthyTls, prepareLocalTls, withClientTls } from "./tls.ts";
 
 export interface LocalEtcdOptions {
   port: number;
   peerPort: number;
   dataDir: string;
   host: string;
+  /** Client TLS with client-certificate auth, certificates in `certsDir` (src/local-etcd/tls.ts). */
+  tls?: boolean;
+  certsDir?: string;
 }
 
 /** Poll /health this often while etcd starts; a fresh member is ready in ~1 s. */
@@ -74,8 +79,17 @@ export async function runLocalEtcd(opts: LocalEtcdOptions): Promise<number> {
     );
   }
 
-  const args = buildEtcdArgs({ ...opts, dataDir: resolve(opts.dataDir) });
-  return supervise(spawn(etcdPath, args, { stdio: ["ignore", "inherit", "pipe"] }), opts);
+  let args = buildEtcdArgs({ ...opts, dataDir: resolve(opts.dataDir) });
+  const certsDir = opts.tls ? resolve(opts.certsDir ?? ".data/certs") : undefined;
+  if (certsDir) {
+    try {
+      for (const path of prepareLocalTls(certsDir, opts.host).created) console.log(`created ${path}`);
+    } catch (err) {
+      return fail(errorMessage(err));
+    }
+    args = withClientTls(args, certsDir);
+  }
+  return supervise(spawn(etcdPath, args, { stdio: ["ignore", "inherit", "pipe"] }), { ...opts, certsDir });
 }
 
 async function supervise(child: ChildProcess, opts: LocalEtcdOptions): Promise<number> {
@@ -129,8 +143,21 @@ async function announceWhenReady(opts: LocalEtcdOptions, tail: LineTail, gone: (
   const started = Date.now();
   let warned = false;
   while (!gone()) {
-    if (await etcdIsHealthy(probeHost, opts.port, 1000)) {
+    const healthy =
+      opts.tls && opts.certsDir
+        ? await etcdIsHealthyTls(probeHost, opts.port, opts.certsDir, 1000)
+        : await etcdIsHealthy(probeHost, opts.port, 1000);
+    if (healthy) {
       if (gone()) return;
+      if (opts.tls && opts.certsDir) {
+        console.log(
+          `etcd ready on https://${hostPort(opts.host, opts.port)} with client-certificate auth (data in ${opts.dataDir}; Ctrl+C stops it)\n` +
+            `  connect as root:    ${clientFlags(opts.certsDir, ROOT_USER)}\n` +
+            `  connect as manager: ${clientFlags(opts.certsDir, MANAGER_USER)}\n` +
+            "  node certificates:  fleetwatch ctl certs issue <node>; roles: fleetwatch ctl auth setup --nodes <a,b>",
+        );
+        return;
+      }
       console.log(
         `etcd ready on ${hostPort(opts.host, opts.port)} (data in ${opts.dataDir}, peer port ${opts.peerPort}; Ctrl+C stops it)`,
       );

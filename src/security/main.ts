@@ -1,0 +1,46 @@
+// The security subcommands: `ctl certs init|issue` and `ctl auth setup`. Flags arrive
+// parsed from src/cli/main.ts; this file wires and prints.
+import type { CommonOptions } from "../cli/main.ts";
+import { ValidationError } from "../shared/errors.ts";
+import { createEtcdClient } from "../shared/etcd.ts";
+import { loadEtcdTls } from "../shared/tls-files.ts";
+import { setupAuth } from "./auth-setup.ts";
+import { caPaths, clientPaths, ensureCa, ensureClientCert, ensureLocalCerts, serverPaths } from "./certs.ts";
+
+export interface CertsOptions {
+  certsDir: string;
+}
+
+export function runCertsInit(opts: CertsOptions & { serverSan: string[] }): void {
+  const made = ensureLocalCerts(opts.certsDir, opts.serverSan);
+  for (const path of made) console.log(`created ${path}`);
+  if (made.length === 0) console.log(`certificates in ${opts.certsDir} already exist; kept them`);
+  console.log(
+    `CA ${caPaths(opts.certsDir).cert}, etcd server ${serverPaths(opts.certsDir).cert}, clients in ${opts.certsDir}/clients/`,
+  );
+}
+
+export function runCertsIssue(users: string[], opts: CertsOptions & { force: boolean }): void {
+  ensureCa(opts.certsDir);
+  for (const user of users) {
+    const paths = clientPaths(opts.certsDir, user);
+    const made = ensureClientCert(opts.certsDir, user, opts.force);
+    console.log(`${made ? "created" : "kept existing"} ${paths.cert} and ${paths.key} (etcd user "${user}")`);
+  }
+}
+
+export async function runAuthSetup(opts: CommonOptions & { nodes: string[] }): Promise<void> {
+  if (!opts.etcdCert) {
+    throw new ValidationError(
+      "ctl auth setup needs the root client certificate (--etcd-ca, --etcd-cert, --etcd-key): " +
+        "fleetwatch authenticates with certificates, not passwords",
+      "etcd-cert",
+    );
+  }
+  const client = createEtcdClient({ endpoints: opts.etcd, tls: loadEtcdTls(opts) });
+  try {
+    for (const line of await setupAuth(client, opts.nodes)) console.log(line);
+  } finally {
+    client.close();
+  }
+}
