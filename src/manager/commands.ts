@@ -1,7 +1,10 @@
 // Parsing of the manager console's commands. Pure: a line in, a command or an error
 // out, so every bad input has a table test and nothing is written on a parse error.
+import { parseAssignments } from "../config/input.ts";
+import { type ConfigTarget, parseTarget } from "../config/service.ts";
+import { errorMessage } from "../shared/errors.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
-import { MAX_INTERVAL_S, MIN_INTERVAL_S } from "../shared/schema.ts";
+import { type ConfigOverride, MAX_INTERVAL_S, MIN_INTERVAL_S } from "../shared/schema.ts";
 
 export type Command =
   | { type: "empty" }
@@ -10,12 +13,19 @@ export type Command =
   | { type: "nodes" }
   | { type: "history"; node: string }
   | { type: "update"; node: string; interval: number }
+  /** Merges the named fields into the node's override (or the fleet default). */
+  | { type: "set"; target: ConfigTarget; patch: ConfigOverride }
+  | { type: "show"; target: ConfigTarget }
+  | { type: "rollback"; target: ConfigTarget; version: number }
   | { type: "error"; message: string; usage?: string };
 
 export const USAGE: Record<string, string> = {
   update: "update <node> <interval>   set a node's collection interval in seconds (1-86400)",
   nodes: "nodes                      table of every node: state, since when, last seen, config",
-  history: "history <node>             the node's recent state transitions",
+  set: "set <node|--default> interval=<n> metrics=cpu,memory   change only the named fields of an override",
+  show: "show <node|--default>      override, fleet default, desired vs applied config, status",
+  history: "history <node>             the node's recent state transitions and config versions",
+  rollback: "rollback <node|--default> <version>   re-apply a kept config version as a new version",
   help: "help                       this list",
   quit: "quit                       stop the server",
 };
@@ -39,6 +49,12 @@ export function parseCommand(line: string): Command {
       return parseHistory(args);
     case "update":
       return parseUpdate(args);
+    case "set":
+      return parseSet(args);
+    case "show":
+      return parseShow(args);
+    case "rollback":
+      return parseRollback(args);
     default:
       return {
         type: "error",
@@ -76,6 +92,51 @@ function parseUpdate(args: string[]): Command {
     );
   }
   return { type: "update", node, interval };
+}
+
+function targetOrError(command: keyof typeof USAGE, text: string): ConfigTarget | Command {
+  try {
+    return parseTarget(text);
+  } catch (err) {
+    return usageError(command, errorMessage(err));
+  }
+}
+
+function isCommand(value: ConfigTarget | Command): value is Command {
+  return "type" in value;
+}
+
+function parseSet(args: string[]): Command {
+  const [first, ...fields] = args;
+  if (first === undefined)
+    return usageError("set", "set needs a node name (or --default) and field=value pairs");
+  const target = targetOrError("set", first);
+  if (isCommand(target)) return target;
+  try {
+    return { type: "set", target, patch: parseAssignments(fields) };
+  } catch (err) {
+    return usageError("set", errorMessage(err));
+  }
+}
+
+function parseShow(args: string[]): Command {
+  if (args.length !== 1)
+    return usageError("show", `show needs exactly one node name (or --default), got ${args.length}`);
+  const target = targetOrError("show", args[0] as string);
+  return isCommand(target) ? target : { type: "show", target };
+}
+
+function parseRollback(args: string[]): Command {
+  if (args.length !== 2) {
+    return usageError("rollback", `rollback takes 2 arguments (node, version), got ${args.length}`);
+  }
+  const [first, rawVersion] = args as [string, string];
+  const target = targetOrError("rollback", first);
+  if (isCommand(target)) return target;
+  if (!/^\d+$/.test(rawVersion) || Number(rawVersion) < 1 || !Number.isSafeInteger(Number(rawVersion))) {
+    return usageError("rollback", `version "${rawVersion}" is not a positive whole number`);
+  }
+  return { type: "rollback", target, version: Number(rawVersion) };
 }
 
 function usageError(command: keyof typeof USAGE, message: string): Command {

@@ -10,16 +10,29 @@ export function formatAge(ms: number): string {
   return `${Math.floor(s / 86_400)}d${String(Math.floor((s % 86_400) / 3600)).padStart(2, "0")}h`;
 }
 
-export function nodesTable(views: Iterable<NodeView>, now: number): string {
+/** `configStatus`, when given, adds a CONFIG STATUS column (desired vs applied, src/config/compliance.ts). */
+export function nodesTable(
+  views: Iterable<NodeView>,
+  now: number,
+  configStatus?: (view: NodeView) => string,
+): string {
   const rows = [...views].sort((a, b) => a.node.localeCompare(b.node));
   if (rows.length === 0) return "No nodes known yet. Start one with: fleetwatch agent";
-  const header = ["NODE", "STATE", "SINCE", "LAST SEEN", "APPLIED CONFIG"];
+  const header = [
+    "NODE",
+    "STATE",
+    "SINCE",
+    "LAST SEEN",
+    "APPLIED CONFIG",
+    ...(configStatus ? ["CONFIG STATUS"] : []),
+  ];
   const body = rows.map((v) => [
     v.node,
     v.state,
     `${formatAge(now - v.since)} ago`,
     v.state === "ALIVE" ? "now (lease live)" : `${formatAge(now - v.lastSeen)} ago`,
     appliedConfig(v),
+    ...(configStatus ? [configStatus(v)] : []),
   ]);
   return table([header, ...body]);
 }
