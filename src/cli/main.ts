@@ -5,6 +5,7 @@ import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import type { LogFormat } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
+import { registerConfigCommands } from "./ctl/register.ts";
 
 function endpointsArg(value: string): Endpoint[] {
   try {
@@ -140,6 +141,7 @@ export function buildProgram(): Command {
     );
 
   const ctl = program.command("ctl").description("administer a fleet: configuration, nodes, security");
+  registerConfigCommands(ctl, withEtcdOptions);
   const csvArg = (value: string): string[] => value.split(",").filter((v) => v.length > 0);
   const certs = ctl.command("certs").description("make certificates for etcd client TLS (uses openssl)");
   certs

@@ -1,0 +1,106 @@
+// Commander definitions of `fleetwatch ctl nodes` and `fleetwatch ctl config ...`. Kept
+// light: the implementations are imported when a command runs.
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { CommonOptions } from "../main.ts";
+
+function secondsArg(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > 3600) {
+    throw new InvalidArgumentError(`"${value}" is not a number of seconds between 0 and 3600`);
+  }
+  return Number(value);
+}
+
+/** `withEtcdOptions` is passed in so every ctl command takes the same --etcd/TLS options. */
+export function registerConfigCommands(ctl: Command, withEtcdOptions: (cmd: Command) => Command): void {
+  const leaf = (cmd: Command) => withEtcdOptions(cmd).showHelpAfterError(false);
+  const run = async (opts: CommonOptions, body: (ctx: import("./run.ts").CtlContext) => Promise<number>) => {
+    const { runCtl } = await import("./run.ts");
+    await runCtl(opts, body);
+  };
+
+  leaf(ctl.command("nodes").description("every known node: state, applied vs desired config, status"))
+    .option("--json", "machine-readable output (docs/config.md)")
+    .action(async (opts: CommonOptions & { json?: boolean }) => {
+      const { ctlNodes } = await import("./config.ts");
+      await run(opts, (ctx) => ctlNodes(ctx, opts));
+    });
+
+  const config = ctl
+    .command("config")
+    .description("fleet default and per-node config: get, set, history, rollback, diff");
+
+  leaf(config.command("get").description("the stored override of a node (or the fleet default)"))
+    .argument("[node]", "node name")
+    .option("--default", "the fleet default (/monitor/config/_default)")
+    .option("--json", "machine-readable output (docs/config.md)")
+    .action(async (node: string | undefined, opts: CommonOptions & { default?: boolean; json?: boolean }) => {
+      const { ctlConfigGet } = await import("./config.ts");
+      await run(opts, (ctx) => ctlConfigGet(ctx, node, opts));
+    });
+
+  leaf(
+    config
+      .command("set")
+      .description(
+        "validate and write an override; --interval/--metrics change only those fields, --from-file replaces the override",
+      ),
+  )
+    .argument("[node]", "node name")
+    .option("--default", "write the fleet default (/monitor/config/_default)")
+    .option("--interval <seconds>", "collection interval, 1-86400")
+    .option("--metrics <list>", "comma-separated metric names, e.g. cpu,memory")
+    .option("--from-file <file>", "the whole override from a .json, .yaml or .yml file")
+    .option("--replace", "replace the whole override instead of merging the named fields")
+    .option(
+      "--expect-revision <revision>",
+      "only write if the key's mod_revision is this (0: must not exist)",
+    )
+    .option("--selector <glob>", "every known node whose name matches, e.g. 'web-*'")
+    .addOption(
+      new Option("--wait <seconds>", "how long to wait for nodes to acknowledge (bulk; single with --wait)")
+        .default(10)
+        .argParser(secondsArg),
+    )
+    .option("--no-wait", "do not wait for acknowledgements")
+    .option("--json", "machine-readable output (docs/config.md)")
+    .action(async (node: string | undefined, opts: CommonOptions & Record<string, unknown>, cmd: Command) => {
+      const { ctlConfigSet } = await import("./config.ts");
+      const waitExplicit = cmd.getOptionValueSource("wait") === "cli";
+      await run(opts, (ctx) =>
+        ctlConfigSet(ctx, node, { ...(opts as object), wait: opts.wait as number | false, waitExplicit }),
+      );
+    });
+
+  leaf(config.command("history").description("kept config versions of a node (or the fleet default)"))
+    .argument("[node]", "node name")
+    .option("--default", "the fleet default")
+    .option("--json", "machine-readable output (docs/config.md)")
+    .action(async (node: string | undefined, opts: CommonOptions & { default?: boolean; json?: boolean }) => {
+      const { ctlConfigHistory } = await import("./config.ts");
+      await run(opts, (ctx) => ctlConfigHistory(ctx, node, opts));
+    });
+
+  leaf(config.command("rollback").description("re-apply a kept version as a new version"))
+    .argument("[node]", "node name")
+    .option("--default", "the fleet default")
+    .option("--to <version>", "the version to go back to (see: ctl config history)")
+    .option("--expect-revision <revision>", "only write if the key's mod_revision is this")
+    .option("--json", "machine-readable output (docs/config.md)")
+    .action(
+      async (
+        node: string | undefined,
+        opts: CommonOptions & { default?: boolean; to?: string; expectRevision?: string; json?: boolean },
+      ) => {
+        const { ctlConfigRollback } = await import("./config.ts");
+        await run(opts, (ctx) => ctlConfigRollback(ctx, node, opts));
+      },
+    );
+
+  leaf(config.command("diff").description("desired vs applied, and override vs fleet default, for one node"))
+    .argument("<node>", "node name")
+    .option("--json", "machine-readable output (docs/config.md)")
+    .action(async (node: string, opts: CommonOptions & { json?: boolean }) => {
+      const { ctlConfigDiff } = await import("./config.ts");
+      await run(opts, (ctx) => ctlConfigDiff(ctx, node, opts));
+    });
+}
