@@ -1,10 +1,12 @@
 // The one executable. Flags and environment variables are read here and only here;
 // each subcommand receives one typed options object (shared/ARCHITECTURE.md rule 2).
 import { Command, InvalidArgumentError, Option } from "commander";
+import { type HttpCliOptions, withHttpOptions } from "../manager/http/options.ts";
 import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared/endpoints.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import type { LogFormat } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
+import { registerSimCommand } from "../sim/register.ts";
 import { registerConfigCommands } from "./ctl/register.ts";
 
 function endpointsArg(value: string): Endpoint[] {
@@ -83,9 +85,11 @@ export function buildProgram(): Command {
     .description("Node liveness and live configuration for a fleet of machines, built on etcd")
     .showHelpAfterError("(run with --help for usage)");
 
-  withEtcdOptions(
-    program.command("server").description("watch every node's heartbeat and push configuration"),
-  ).action(async (opts: CommonOptions) => {
+  withHttpOptions(
+    withEtcdOptions(
+      program.command("server").description("watch every node's heartbeat and push configuration"),
+    ),
+  ).action(async (opts: CommonOptions & HttpCliOptions) => {
     const { runServer } = await import("../manager/main.ts");
     await runServer(opts);
   });
@@ -180,6 +184,8 @@ export function buildProgram(): Command {
       const { runAuthSetup } = await import("../security/main.ts");
       await runAuthSetup(opts);
     });
+
+  registerSimCommand(program, withEtcdOptions);
 
   return program;
 }

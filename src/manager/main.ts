@@ -10,10 +10,12 @@ import { loadEtcdTls } from "../shared/tls-files.ts";
 import { handleCommand } from "./command-handler.ts";
 import { parseCommand } from "./commands.ts";
 import { openConsole } from "./console-io.ts";
+import { type FleetHttpServer, startHttpServer } from "./http/index.ts";
+import type { HttpCliOptions } from "./http/options.ts";
 import type { LivenessEffect } from "./liveness.ts";
 import { Manager } from "./manager.ts";
 
-export async function runServer(opts: CommonOptions): Promise<void> {
+export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): Promise<void> {
   const log = createLogger(opts.logFormat, opts.logLevel, "server");
   const clock = systemClock;
   const client = createEtcdClient({ endpoints: opts.etcd, tls: loadEtcdTls(opts) });
@@ -30,10 +32,12 @@ export async function runServer(opts: CommonOptions): Promise<void> {
       ),
   });
 
+  let http: FleetHttpServer | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await http?.stop();
     await manager.stop();
     client.close();
     process.exit(0);
@@ -66,6 +70,7 @@ export async function runServer(opts: CommonOptions): Promise<void> {
   process.on("SIGTERM", () => void stop());
 
   io.print("Server started. Watching heartbeats...");
+  http = await startHttpServer(opts, { manager, clock, log }, io.print);
   await manager.start();
   log.info({ nodes: manager.state.nodes.size }, "synced");
 }

@@ -1,0 +1,70 @@
+// Small helpers for node:http: JSON responses, bounded bodies, typed HTTP errors.
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** Request bodies above this are refused with 413 (a config is a few hundred bytes). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** An error with the status and JSON body the client gets: `{ error, field? }`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+    ...headers,
+  });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: HttpError): void {
+  sendJson(res, err.status, { error: err.message, ...(err.field ? { field: err.field } : {}) }, err.headers);
+}
+
+/** Reads the body, refusing more than `limit` bytes (413) before buffering it all. */
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  const tooLarge = () => new HttpError(413, `request body is larger than ${limit} bytes`);
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Parses a JSON body; 400 naming the problem when it is not JSON. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  // Any content type is accepted: `curl -d` sends form-urlencoded by default.
+  const text = await readBody(req);
+  if (text.trim() === "") throw new HttpError(400, "request body is empty; send a JSON object", "body");
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, `request body is not valid JSON (${(err as Error).message})`, "body");
+  }
+}

@@ -1,0 +1,50 @@
+// Entry point used by src/manager/main.ts: starts the HTTP server from the parsed flags
+// and says on the console where the dashboard is and whether writes are possible.
+import type { Clock } from "../../shared/clock.ts";
+import { errorMessage, FleetwatchError } from "../../shared/errors.ts";
+import type { Logger } from "../../shared/log.ts";
+import type { Manager } from "../manager.ts";
+import type { HttpCliOptions } from "./options.ts";
+import { FleetHttpServer } from "./server.ts";
+
+export { FleetHttpServer } from "./server.ts";
+
+export async function startHttpServer(
+  opts: Partial<HttpCliOptions>,
+  deps: { manager: Manager; clock: Clock; log: Logger },
+  print: (line: string) => void,
+): Promise<FleetHttpServer | undefined> {
+  const listen = opts.http ?? { host: "127.0.0.1", port: 8080 };
+  if (listen === "off") return undefined;
+  const server = new FleetHttpServer(
+    {
+      host: listen.host,
+      port: listen.port,
+      token: opts.apiToken || undefined,
+      webhooks: opts.alertWebhook ?? [],
+      alertFormat: opts.alertFormat ?? "alertmanager",
+    },
+    deps,
+  );
+  let url: string;
+  try {
+    url = await server.start();
+  } catch (err) {
+    throw new FleetwatchError(
+      `cannot serve HTTP on ${listen.host}:${listen.port} (${errorMessage(err)}); choose another with --http host:port, or --http off`,
+    );
+  }
+  print(`[HTTP] Dashboard at ${url}/ (JSON API under /api, Prometheus metrics at /metrics)`);
+  if (!opts.apiToken) {
+    print(
+      "[HTTP] No API token set (--api-token or FLEETWATCH_API_TOKEN): config writes over HTTP are refused",
+    );
+  }
+  const hooks = opts.alertWebhook ?? [];
+  if (hooks.length > 0) {
+    print(
+      `[HTTP] Alerts on DEAD, LEFT and RECOVERED go to ${hooks.length} webhook(s) as ${opts.alertFormat}`,
+    );
+  }
+  return server;
+}

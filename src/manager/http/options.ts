@@ -1,0 +1,66 @@
+// The `server` subcommand's HTTP flags, declared here so src/cli/main.ts only adds them.
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { ALERT_FORMATS, type AlertFormat } from "./alert-format.ts";
+
+export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
+
+export type HttpListen = { host: string; port: number } | "off";
+
+export interface HttpCliOptions {
+  http: HttpListen;
+  apiToken?: string;
+  alertWebhook: string[];
+  alertFormat: AlertFormat;
+}
+
+/** "127.0.0.1:8080", "0.0.0.0:8080", "[::1]:8080", ":8080" (all interfaces) or "off". Port 0 picks a free one. */
+export function parseListen(text: string): HttpListen {
+  if (text === "off") return "off";
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s/]*)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) {
+    throw new InvalidArgumentError(`"${text}" is not host:port or off (example: 127.0.0.1:8080)`);
+  }
+  const host = m[1] ?? (m[2] || "0.0.0.0");
+  return { host, port };
+}
+
+function webhookArg(value: string, previous: string[] = []): string[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InvalidArgumentError(`"${value}" must be an http:// or https:// URL`);
+  }
+  return [...previous, value];
+}
+
+export function withHttpOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option("--http <host:port|off>", "dashboard, JSON API and /metrics address")
+        .env("FLEETWATCH_HTTP")
+        .default(parseListen(DEFAULT_HTTP_LISTEN), DEFAULT_HTTP_LISTEN)
+        .argParser(parseListen),
+    )
+    .addOption(
+      new Option(
+        "--api-token <token>",
+        "bearer token required by the API's write endpoints (none: writes refused)",
+      ).env("FLEETWATCH_API_TOKEN"),
+    )
+    .addOption(
+      new Option("--alert-webhook <url>", "POST an alert on DEAD, LEFT and RECOVERED here (repeatable)")
+        .default([])
+        .argParser(webhookArg),
+    )
+    .addOption(
+      new Option("--alert-format <format>", "alert body format")
+        .choices(ALERT_FORMATS)
+        .env("FLEETWATCH_ALERT_FORMAT")
+        .default("alertmanager"),
+    );
+}

@@ -1,0 +1,576 @@
+// The manager's HTTP server: dashboard, JSON API, SSE stream, /metrics, health probes,
+// and the alert webhooks that hang off the same manager subscription.
+//
+// node:http and a 20-line route table rather than a framework: about fifteen routes, one
+// JSON body type, no middleware chain to learn, nothing more to audit or keep updated.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { EtcdError } from "etcd3";
+import { ConfigService, type ConfigTarget, validateOverrideInput } from "../../config/service.ts";
+import type { Clock } from "../../shared/clock.ts";
+import { ConflictError, errorMessage, ValidationError } from "../../shared/errors.ts";
+import { CONFIG_PREFIX, METRICS_PREFIX, nodeFromKey } from "../../shared/keys.ts";
+import type { Logger } from "../../shared/log.ts";
+import { nodeNameProblem } from "../../shared/node-name.ts";
+import type { LivenessEffect, NodeView } from "../liveness.ts";
+import type { Manager } from "../manager.ts";
+import type { AlertFormat } from "./alert-format.ts";
+import { AlertDispatcher } from "./alerts.ts";
+import { requireToken } from "./auth.ts";
+import { ConfigView } from "./config-view.ts";
+import { type FleetEvent, type NodeSummary, recentEvents, summarize } from "./fleet-view.ts";
+import { HttpError, readJson, sendError, sendJson } from "./http-util.ts";
+import { PrefixMirror } from "./prefix-mirror.ts";
+import { FleetMetrics } from "./prom.ts";
+import { type MetricSample, parseSample, SampleRing } from "./samples.ts";
+import { loadStaticFiles, type StaticFile } from "./static-files.ts";
+import { StreamHub } from "./stream.ts";
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** Bearer token for writes; undefined disables writes (403). */
+  token: string | undefined;
+  webhooks: string[];
+  alertFormat: AlertFormat;
+}
+
+export interface HttpServerDeps {
+  manager: Manager;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Changed nodes are pushed to dashboards at most this often (coalesces heartbeat bursts). */
+const FLUSH_MS = 250;
+/** Sample windows are trimmed this often, so a silent node's old samples age out. */
+const TRIM_MS = 5000;
+const EVENTS_DEFAULT_LIMIT = 100;
+const EVENTS_MAX_LIMIT = 1000;
+
+type Params = string[];
+type Handler = (req: IncomingMessage, res: ServerResponse, params: Params, url: URL) => Promise<void> | void;
+
+export class FleetHttpServer {
+  readonly metrics: FleetMetrics;
+  private readonly server: Server;
+  private readonly config: ConfigService;
+  private readonly configView: ConfigView;
+  private readonly samples = new Map<string, SampleRing>();
+  private readonly hub = new StreamHub();
+  private readonly alerts: AlertDispatcher;
+  private readonly mirrors: PrefixMirror[];
+  private readonly files: Map<string, StaticFile>;
+  private readonly routes: [string, RegExp, Handler][];
+  private readonly dirty = new Set<string>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private lastReady = false;
+  private wasConnected = true;
+
+  constructor(
+    private readonly opts: HttpOptions,
+    private readonly deps: HttpServerDeps,
+  ) {
+    const { manager, clock, log } = deps;
+    this.metrics = new FleetMetrics(() => manager.state.nodes.values());
+    this.config = new ConfigService(manager.client, clock);
+    this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
+    this.files = loadStaticFiles();
+    const timed = this.metrics.timed;
+    this.alerts = new AlertDispatcher({
+      client: manager.client,
+      webhooks: opts.webhooks,
+      format: opts.alertFormat,
+      externalUrl: `http://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`,
+      clock,
+      log,
+      timed,
+      views: () => manager.state.nodes,
+      onDelivery: (ok) => this.metrics.alertDeliveries.inc({ result: ok ? "ok" : "error" }),
+    });
+    this.mirrors = [
+      new PrefixMirror(
+        manager.client,
+        METRICS_PREFIX,
+        {
+          onList: (keys) => {
+            for (const k of keys) this.onSampleText(k.key, k.value);
+          },
+          onEvents: (events) => {
+            for (const ev of events) if (ev.type === "put") this.onSampleText(ev.key, ev.value);
+          },
+          onReconnect: () => this.metrics.watchReconnects.inc({ watch: "metrics" }),
+        },
+        log,
+        timed,
+      ),
+      new PrefixMirror(
+        manager.client,
+        CONFIG_PREFIX,
+        {
+          onList: (keys) => {
+            this.configView.onList(keys);
+            for (const node of manager.state.nodes.keys()) this.dirty.add(node);
+          },
+          onEvents: (events) => {
+            for (const key of this.configView.onEvents(events, clock.now())) {
+              const node = ConfigView.nodeOf(key);
+              if (node) this.dirty.add(node);
+              else for (const n of manager.state.nodes.keys()) this.dirty.add(n);
+            }
+          },
+          onReconnect: () => this.metrics.watchReconnects.inc({ watch: "config" }),
+        },
+        log,
+        timed,
+      ),
+    ];
+    this.routes = this.routeTable();
+    this.server = createServer((req, res) => void this.handle(req, res));
+    // Slow or idle clients cannot hold sockets forever; SSE streams are exempt (no timeout).
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
+  }
+
+  /** Subscribes to the manager, binds the port, starts the feeds. Resolves with the URL. */
+  async start(): Promise<string> {
+    const { manager, clock } = this.deps;
+    this.unsubscribe = manager.subscribe((effect) => this.onEffect(effect));
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    for (const m of this.mirrors) void m.start();
+    void this.alerts.start(() => manager.ready);
+    this.timers.push(setInterval(() => this.flush(), FLUSH_MS));
+    this.timers.push(
+      setInterval(() => {
+        const now = clock.now();
+        for (const ring of this.samples.values()) ring.trim(now);
+      }, TRIM_MS),
+    );
+    for (const t of this.timers) t.unref();
+    return this.url;
+  }
+
+  get url(): string {
+    const addr = this.server.address() as AddressInfo;
+    const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+    return `http://${host}:${addr.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    for (const t of this.timers) clearInterval(t);
+    this.hub.close();
+    await this.alerts.stop();
+    await Promise.all(this.mirrors.map((m) => m.stop()));
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- feeds -------------------------------------------------------------------------
+
+  private onEffect(effect: LivenessEffect): void {
+    const { manager, clock } = this.deps;
+    if (manager.state.connected && !this.wasConnected) {
+      this.metrics.watchReconnects.inc({ watch: "heartbeat" });
+    }
+    this.wasConnected = manager.state.connected;
+    this.alerts.onEffect(effect);
+    switch (effect.type) {
+      case "transition": {
+        this.metrics.transitions.inc({ to: effect.to });
+        this.dirty.add(effect.node);
+        const revision = manager.state.nodes.get(effect.node)?.history.at(-1)?.revision ?? 0;
+        const event: FleetEvent = {
+          node: effect.node,
+          state: effect.to,
+          at: effect.at,
+          reason: effect.reason,
+          revision,
+        };
+        this.hub.broadcast("transition", event);
+        break;
+      }
+      case "config-ack":
+        this.configView.onAck(effect.node, effect.ack, clock.now());
+        this.dirty.add(effect.node);
+        break;
+      case "persist":
+        this.dirty.add(effect.view.node);
+        break;
+      case "print":
+        break;
+      default:
+        effect satisfies never;
+    }
+  }
+
+  private onSampleText(key: string, text: string): void {
+    const node = nodeFromKey(METRICS_PREFIX, key);
+    if (!node || nodeNameProblem(node)) return;
+    const sample = parseSample(text);
+    if (!sample) return;
+    let ring = this.samples.get(node);
+    if (!ring) {
+      ring = new SampleRing();
+      this.samples.set(node, ring);
+    }
+    if (!ring.add(sample, this.deps.clock.now())) return;
+    this.metrics.observeSample(node, sample);
+    this.dirty.add(node);
+    this.hub.sample(node, { node, sample });
+  }
+
+  private flush(): void {
+    const ready = this.deps.manager.ready;
+    if (ready !== this.lastReady) {
+      this.lastReady = ready;
+      this.hub.broadcast("status", this.status());
+    }
+    if (this.dirty.size === 0) return;
+    const changed: NodeSummary[] = [];
+    for (const node of this.dirty) {
+      const view = this.deps.manager.state.nodes.get(node);
+      if (!view) continue;
+      changed.push(this.summary(view));
+    }
+    this.dirty.clear();
+    if (changed.length > 0) this.hub.broadcast("nodes", changed);
+  }
+
+  private summary(view: NodeView): NodeSummary {
+    return summarize(view, this.configView.desired(view.node), this.samples.get(view.node)?.latest);
+  }
+
+  private status() {
+    const { manager, clock } = this.deps;
+    return {
+      ready: manager.ready,
+      connected: manager.state.connected,
+      now: clock.now(),
+      writable: this.opts.token !== undefined,
+    };
+  }
+
+  // ---- routing -----------------------------------------------------------------------
+
+  private routeTable(): [string, RegExp, Handler][] {
+    const node = "([^/]+)";
+    return [
+      ["GET", /^\/$/, (_q, res) => this.sendFile(res, "/static/index.html")],
+      ["GET", new RegExp(`^/nodes/${node}$`), (_q, res) => this.sendFile(res, "/static/node.html")],
+      ["GET", /^\/(static|vendor)\/.+$/, (_q, res, _p, url) => this.sendFile(res, url.pathname)],
+      ["GET", /^\/healthz$/, (_q, res) => sendJson(res, 200, { status: "ok" })],
+      ["GET", /^\/readyz$/, (_q, res) => this.readyz(res)],
+      ["GET", /^\/metrics$/, (_q, res) => this.prometheus(res)],
+      ["GET", /^\/api\/status$/, (_q, res) => sendJson(res, 200, this.status())],
+      ["GET", /^\/api\/nodes$/, (_q, res) => this.listNodes(res)],
+      ["GET", /^\/api\/events$/, (_q, res, _p, url) => this.events(res, url)],
+      ["GET", /^\/api\/stream$/, (_q, res, _p, url) => this.stream(res, url)],
+      ["GET", new RegExp(`^/api/nodes/${node}$`), (_q, res, p) => this.getNode(res, p)],
+      ["GET", new RegExp(`^/api/nodes/${node}/metrics$`), (_q, res, p, url) => this.nodeMetrics(res, p, url)],
+      [
+        "GET",
+        new RegExp(`^/api/nodes/${node}/config$`),
+        (_q, res, p) => this.getConfig(res, this.nodeTarget(p, true)),
+      ],
+      [
+        "PUT",
+        new RegExp(`^/api/nodes/${node}/config$`),
+        (q, res, p, url) => this.putConfig(q, res, url, () => this.nodeTarget(p, true)),
+      ],
+      [
+        "GET",
+        new RegExp(`^/api/nodes/${node}/config/history$`),
+        (_q, res, p) => this.history(res, this.nodeTarget(p, true)),
+      ],
+      [
+        "POST",
+        new RegExp(`^/api/nodes/${node}/config/rollback$`),
+        (q, res, p) => this.rollback(q, res, () => this.nodeTarget(p, true)),
+      ],
+      ["GET", /^\/api\/config\/default$/, (_q, res) => this.getConfig(res, { kind: "default" })],
+      [
+        "PUT",
+        /^\/api\/config\/default$/,
+        (q, res, _p, url) => this.putConfig(q, res, url, () => ({ kind: "default" })),
+      ],
+      ["GET", /^\/api\/config\/default\/history$/, (_q, res) => this.history(res, { kind: "default" })],
+      [
+        "POST",
+        /^\/api\/config\/default\/rollback$/,
+        (q, res) => this.rollback(q, res, () => ({ kind: "default" })),
+      ],
+    ];
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? "/", "http://fleetwatch.invalid");
+      const method = req.method === "HEAD" ? "GET" : (req.method ?? "GET");
+      const allowed: string[] = [];
+      for (const [m, pattern, handler] of this.routes) {
+        const match = pattern.exec(url.pathname);
+        if (!match) continue;
+        if (m !== method) {
+          allowed.push(m);
+          continue;
+        }
+        await handler(req, res, match.slice(1), url);
+        return;
+      }
+      if (allowed.length > 0) {
+        throw new HttpError(
+          405,
+          `${req.method} is not allowed here (allowed: ${allowed.join(", ")})`,
+          undefined,
+          {
+            allow: allowed.join(", "),
+          },
+        );
+      }
+      throw new HttpError(404, `no such endpoint: ${url.pathname}`);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // Keep the connection usable for the client's next request after an early refusal.
+      if (!req.complete) res.setHeader("connection", "close");
+      sendError(res, toHttpError(err, this.deps.log));
+    }
+  }
+
+  // ---- handlers ----------------------------------------------------------------------
+
+  private sendFile(res: ServerResponse, path: string): void {
+    const file = this.files.get(path);
+    if (!file) throw new HttpError(404, `no such file: ${path}`);
+    res.writeHead(200, {
+      "content-type": file.type,
+      "content-length": file.body.length,
+      "cache-control": "no-cache",
+      "x-content-type-options": "nosniff",
+    });
+    res.end(file.body);
+  }
+
+  private readyz(res: ServerResponse): void {
+    const { manager } = this.deps;
+    if (manager.ready) sendJson(res, 200, { status: "ready" });
+    else {
+      const why = manager.state.connected ? "first sync with etcd not done yet" : "cut off from etcd";
+      sendJson(res, 503, { status: "not ready", reason: why });
+    }
+  }
+
+  private async prometheus(res: ServerResponse): Promise<void> {
+    const { contentType, body } = await this.metrics.render();
+    res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+    res.end(body);
+  }
+
+  private listNodes(res: ServerResponse): void {
+    const nodes = [...this.deps.manager.state.nodes.values()]
+      .sort((a, b) => a.node.localeCompare(b.node))
+      .map((v) => this.summary(v));
+    sendJson(res, 200, { ...this.status(), nodes });
+  }
+
+  /** A known node's view, or 400 (bad name) / 404 (never seen). */
+  private knownNode(params: Params): NodeView {
+    const node = decodeNode(params);
+    const view = this.deps.manager.state.nodes.get(node);
+    if (!view)
+      throw new HttpError(404, `unknown node "${node}": the manager has never seen its heartbeat`, "node");
+    return view;
+  }
+
+  private getNode(res: ServerResponse, params: Params): void {
+    const view = this.knownNode(params);
+    sendJson(res, 200, { ...this.summary(view), history: [...view.history].reverse() });
+  }
+
+  private nodeMetrics(res: ServerResponse, params: Params, url: URL): void {
+    const view = this.knownNode(params);
+    const since = optionalInt(url.searchParams.get("since"), "since") ?? 0;
+    const samples: MetricSample[] = this.samples.get(view.node)?.since(since) ?? [];
+    sendJson(res, 200, { node: view.node, windowMs: 600_000, samples });
+  }
+
+  private events(res: ServerResponse, url: URL): void {
+    const limit = optionalInt(url.searchParams.get("limit"), "limit") ?? EVENTS_DEFAULT_LIMIT;
+    if (limit < 1 || limit > EVENTS_MAX_LIMIT) {
+      throw new HttpError(400, `limit must be between 1 and ${EVENTS_MAX_LIMIT}`, "limit");
+    }
+    const nodeParam = url.searchParams.get("node");
+    if (nodeParam !== null) this.knownNode([encodeURIComponent(nodeParam)]);
+    const events = recentEvents(this.deps.manager.state.nodes.values(), limit, nodeParam ?? undefined);
+    sendJson(res, 200, { events });
+  }
+
+  private stream(res: ServerResponse, url: URL): void {
+    const nodeParam = url.searchParams.get("node") ?? undefined;
+    if (nodeParam !== undefined) this.knownNode([encodeURIComponent(nodeParam)]);
+    const views = [...this.deps.manager.state.nodes.values()];
+    const first: { event: string; data: unknown }[] = [
+      { event: "status", data: this.status() },
+      { event: "snapshot", data: views.map((v) => this.summary(v)) },
+    ];
+    if (nodeParam !== undefined) {
+      first.push({
+        event: "samples",
+        data: { node: nodeParam, samples: this.samples.get(nodeParam)?.since(0) ?? [] },
+      });
+    }
+    this.hub.open(res, nodeParam, first);
+  }
+
+  /** Config routes accept nodes the manager knows or that already have a stored override. */
+  private nodeTarget(params: Params, mustExist: boolean): ConfigTarget {
+    const node = decodeNode(params);
+    if (mustExist && !this.deps.manager.state.nodes.has(node) && !this.configView.entry(node)) {
+      throw new HttpError(
+        404,
+        `unknown node "${node}": the manager has never seen it and it has no stored config (pre-provision with fleetwatch ctl)`,
+        "node",
+      );
+    }
+    return { kind: "node", node };
+  }
+
+  private async getConfig(res: ServerResponse, target: ConfigTarget): Promise<void> {
+    const stored = await this.metrics.timed("config.get", () => this.config.get(target));
+    const body: Record<string, unknown> = { ...stored };
+    if (target.kind === "node") {
+      const desired = await this.metrics.timed("config.desired", () => this.config.desired(target.node));
+      const view = this.deps.manager.state.nodes.get(target.node);
+      body.desired = desired.config;
+      body.applied = view?.state === "ALIVE" ? (view.heartbeat?.config ?? null) : null;
+    }
+    sendJson(res, 200, body, stored.exists ? { etag: `"${stored.revision}"` } : {});
+  }
+
+  private async putConfig(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    target: () => ConfigTarget,
+  ): Promise<void> {
+    requireToken(req, this.opts.token);
+    const t = target();
+    const body = await readJson(req);
+    validateOverrideInput(body); // 400 naming the field before any etcd request
+    const expectedRevision = expectedFrom(req, url.searchParams.get("expectedRevision"));
+    const merge = url.searchParams.get("merge");
+    if (merge !== null && merge !== "true" && merge !== "false") {
+      throw new HttpError(400, `merge must be true or false (got "${merge}")`, "merge");
+    }
+    const result = await this.metrics.timed("config.set", () =>
+      this.config.set(t, body, {
+        author: author(req),
+        ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+        merge: merge === "true",
+      }),
+    );
+    sendJson(res, 200, result, { etag: `"${result.revision}"` });
+  }
+
+  private async history(res: ServerResponse, target: ConfigTarget): Promise<void> {
+    const versions = await this.metrics.timed("config.history", () => this.config.history(target));
+    sendJson(res, 200, { target, versions: [...versions].reverse() });
+  }
+
+  private async rollback(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: () => ConfigTarget,
+  ): Promise<void> {
+    requireToken(req, this.opts.token);
+    const t = target();
+    const body = await readJson(req);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new HttpError(400, 'body must be a JSON object like {"version": 3}', "body");
+    }
+    const { version, expectedRevision: bodyExpected, ...rest } = body as Record<string, unknown>;
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) {
+      throw new HttpError(
+        400,
+        `unknown field "${unknown[0]}" (allowed: version, expectedRevision)`,
+        unknown[0],
+      );
+    }
+    if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1) {
+      throw new HttpError(
+        400,
+        `version must be a whole number >= 1 (got ${JSON.stringify(version)})`,
+        "version",
+      );
+    }
+    if (
+      bodyExpected !== undefined &&
+      (typeof bodyExpected !== "number" || !Number.isSafeInteger(bodyExpected))
+    ) {
+      throw new HttpError(400, "expectedRevision must be a whole number", "expectedRevision");
+    }
+    const expectedRevision = (bodyExpected as number | undefined) ?? expectedFrom(req, null);
+    const result = await this.metrics.timed("config.rollback", () =>
+      this.config.rollback(t, version, {
+        author: author(req),
+        ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+      }),
+    );
+    sendJson(res, 200, result, { etag: `"${result.revision}"` });
+  }
+}
+
+function decodeNode(params: Params): string {
+  let node: string;
+  try {
+    node = decodeURIComponent(params[0] ?? "");
+  } catch {
+    throw new HttpError(400, "node name is not valid percent-encoding", "node");
+  }
+  const problem = nodeNameProblem(node);
+  if (problem) throw new HttpError(400, problem, "node");
+  return node;
+}
+
+function optionalInt(text: string | null, field: string): number | undefined {
+  if (text === null) return undefined;
+  if (!/^\d{1,15}$/.test(text))
+    throw new HttpError(400, `${field} must be a whole number (got "${text}")`, field);
+  return Number(text);
+}
+
+/** `If-Match: 42` / `If-Match: "42"` or `?expectedRevision=42`: compare-and-swap on that mod_revision. */
+function expectedFrom(req: IncomingMessage, query: string | null): number | undefined {
+  const header = req.headers["if-match"];
+  if (header !== undefined) {
+    const m = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
+    if (!m)
+      throw new HttpError(400, `If-Match must be a revision number like "42" (got ${header})`, "If-Match");
+    return Number(m[1]);
+  }
+  return optionalInt(query, "expectedRevision");
+}
+
+function author(req: IncomingMessage): string {
+  return `http-api@${req.socket.remoteAddress ?? "unknown"}`;
+}
+
+function toHttpError(err: unknown, log: Logger): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof ValidationError) return new HttpError(400, err.message, err.field ?? "value");
+  if (err instanceof ConflictError) return new HttpError(409, err.message);
+  if (err instanceof EtcdError) return new HttpError(503, `etcd request failed: ${errorMessage(err)}`);
+  log.error({ err: errorMessage(err) }, "HTTP request failed");
+  return new HttpError(500, `internal error: ${errorMessage(err)}`);
+}
