@@ -1,20 +1,25 @@
 // The manager's core, without any user interface: loads the registry, tracks heartbeats
 // through the liveness reducer and performs its effects. The console, the HTTP API and
 // the dashboard are views on it: they read `state` and subscribe to `effects`.
-import type { Etcd3 } from "etcd3";
+import type { Etcd3, ICompare } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import type { Clock } from "../shared/clock.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Logger } from "../shared/log.ts";
+import { LeaderElection, type Leadership } from "./election.ts";
 import {
   initialLiveness,
   type LivenessEffect,
   type LivenessEvent,
   type LivenessState,
+  type NodeView,
   reduce,
 } from "./liveness.ts";
 import { loadRegistry, RegistryWriter } from "./registry.ts";
 import { HeartbeatTracker } from "./tracker.ts";
+
+const lastRevision = (view: NodeView) => view.history[view.history.length - 1]?.revision ?? 0;
 
 export type EffectListener = (effect: LivenessEffect) => void;
 
@@ -24,6 +29,10 @@ export interface ManagerOptions {
   log: Logger;
   /** Human-readable problems reaching etcd before the first sync (the console prints them). */
   onEtcdUnreachable(error: string, delayMs: number): void;
+  /** This manager started or stopped leading (only the leader writes the registry). */
+  onLeadership?(leadership: Leadership): void;
+  /** Identifies this manager in the leader key. */
+  id?: string;
 }
 
 export class Manager {
@@ -31,10 +40,20 @@ export class Manager {
   private readonly listeners = new Set<EffectListener>();
   private readonly registry: RegistryWriter;
   private readonly tracker: HeartbeatTracker;
+  private readonly keeper: LeaseKeeper;
+  private readonly election: LeaderElection;
   private stopped = false;
 
   constructor(private readonly options: ManagerOptions) {
-    this.registry = new RegistryWriter(options.client, options.log);
+    this.keeper = new LeaseKeeper(options.client, { clock: options.clock });
+    this.election = new LeaderElection({
+      client: options.client,
+      keeper: this.keeper,
+      clock: options.clock,
+      id: options.id,
+      onChange: (leadership) => this.onLeadership(leadership),
+    });
+    this.registry = new RegistryWriter(options.client, options.log, () => this.election.guard());
     this.tracker = new HeartbeatTracker({
       client: options.client,
       dispatch: (event) => this.dispatch(event),
@@ -56,6 +75,20 @@ export class Manager {
     return this.options.client;
   }
 
+  /** Only the leader writes the registry (and sends alerts). */
+  get isLeader(): boolean {
+    return this.election.isLeader;
+  }
+
+  get managerId(): string {
+    return this.election.id;
+  }
+
+  /** The compare a leader-only write must carry in its transaction, or undefined when not leading. */
+  leaderGuard(): ICompare | undefined {
+    return this.election.guard();
+  }
+
   /** Effects in the order the reducer produced them; returns an unsubscribe function. */
   subscribe(listener: EffectListener): () => void {
     this.listeners.add(listener);
@@ -75,6 +108,8 @@ export class Manager {
       }
     }
     await this.tracker.start();
+    // Campaign only once the view is synced: a new leader persists from a complete view.
+    void this.election.start();
   }
 
   async stop(): Promise<void> {
@@ -83,6 +118,40 @@ export class Manager {
     // Give queued registry writes a moment so a restart resumes from the latest view.
     await Promise.race([this.registry.drain(), sleep(1000)]);
     this.registry.close();
+    // Resign so a standby takes over now rather than after a TTL.
+    await this.election.resign();
+    this.keeper.close();
+  }
+
+  private onLeadership(leadership: Leadership): void {
+    this.options.onLeadership?.(leadership);
+    const line =
+      leadership.role === "leader"
+        ? `[HA] This manager (${this.election.id}) is now leading`
+        : `[HA] Standing by: ${leadership.leader ?? "another manager"} is leading`;
+    for (const listener of this.listeners) listener({ type: "print", line });
+    if (leadership.role === "leader") void this.persistWhatTheRegistryMissed();
+  }
+
+  /**
+   * On taking over: the old leader may have died before persisting the last transitions.
+   * Every manager reduces the same event stream, so our view holds them; write each node
+   * whose registry entry lags behind it.
+   */
+  private async persistWhatTheRegistryMissed(): Promise<void> {
+    try {
+      const stored = new Map(
+        (await loadRegistry(this.options.client, this.options.log)).map((v) => [v.node, v]),
+      );
+      for (const view of this.current.nodes.values()) {
+        const entry = stored.get(view.node);
+        if (!entry || lastRevision(entry) !== lastRevision(view) || entry.state !== view.state) {
+          this.registry.enqueue(view);
+        }
+      }
+    } catch (err) {
+      this.options.log.warn({ error: errorMessage(err) }, "could not compare the registry after taking over");
+    }
   }
 
   private dispatch(event: LivenessEvent): void {

@@ -4,7 +4,7 @@
 //
 // Writes are coalesced: only the newest view of a node is written, in the background,
 // retried with backoff while etcd is away - the console never waits for the registry.
-import type { Etcd3 } from "etcd3";
+import type { Etcd3, ICompare } from "etcd3";
 import { z } from "zod";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import { errorMessage } from "../shared/errors.ts";
@@ -57,9 +57,14 @@ export class RegistryWriter {
   private flushing: Promise<void> | undefined;
   private readonly stop = new AbortController();
 
+  /**
+   * @param guard the leader's compare (see election.ts), or undefined when this manager
+   *   does not lead: then nothing is written - the leader writes from its own view.
+   */
   constructor(
     private readonly client: Etcd3,
     private readonly log: Logger,
+    private readonly guard: () => ICompare | undefined,
   ) {}
 
   enqueue(view: NodeView): void {
@@ -82,10 +87,15 @@ export class RegistryWriter {
 
   private async flush(): Promise<void> {
     for (let attempt = 0; this.pending.size > 0 && !this.stop.signal.aborted; ) {
+      const guard = this.guard();
+      if (!guard) {
+        this.pending.clear();
+        return;
+      }
       const batch = [...this.pending.values()].slice(0, 100); // etcd's default max txn ops is 128
       try {
-        await this.client.kv.txn({
-          compare: [],
+        const res = await this.client.kv.txn({
+          compare: [guard],
           success: batch.map((view) => ({
             request_put: {
               key: Buffer.from(registryKey(view.node)),
@@ -94,6 +104,11 @@ export class RegistryWriter {
           })),
           failure: [],
         });
+        if (!res.succeeded) {
+          this.log.warn("registry write refused: this manager no longer leads");
+          this.pending.clear();
+          return;
+        }
         for (const view of batch) if (this.pending.get(view.node) === view) this.pending.delete(view.node);
         attempt = 0;
       } catch (err) {

@@ -12,8 +12,8 @@ export const EVENTS_PREFIX = `${PREFIX}events/`;
 export const DEFAULT_CONFIG_KEY = `${CONFIG_PREFIX}_default`;
 /** Config versions: `<prefix><node|_default>/<zero-padded version>` (see docs/config.md). */
 export const CONFIG_HISTORY_PREFIX = `${PREFIX}config-history/`;
-/** Revision of the last heartbeat event the manager has persisted (restart resume point). */
-export const MANAGER_CURSOR_KEY = `${PREFIX}manager/cursor`;
+/** Held by the leading manager under its lease; its create_revision is the leadership term. */
+export const LEADER_KEY = `${PREFIX}leader`;
 
 export const heartbeatKey = (node: string): string => `${HEARTBEAT_PREFIX}${node}`;
 export const configKey = (node: string): string => `${CONFIG_PREFIX}${node}`;

@@ -1,0 +1,153 @@
+// Leader election among managers: a lease plus a create-if-absent transaction on
+// `/monitor/leader`. Every manager keeps a live view; only the leader writes the registry
+// and sends alerts.
+//
+// Why not etcd3's Election class: it can briefly have two leaders (a campaign resolves
+// on the candidate's own view of the key order). Here leadership IS the leader key's
+// generation: its create_revision is the term, and every leader write carries the
+// compare `create_revision(/monitor/leader) == term` in its transaction. A manager that
+// lost its lease but has not noticed yet cannot write - etcd refuses it.
+import { hostname } from "node:os";
+import type { Etcd3, ICompare } from "etcd3";
+import { backoffDelay, sleep } from "../shared/backoff.ts";
+import type { Clock } from "../shared/clock.ts";
+import { errorMessage } from "../shared/errors.ts";
+import { LEADER_KEY } from "../shared/keys.ts";
+import type { LeaseKeeper } from "../shared/lease-keeper.ts";
+import { ResumableWatch } from "../shared/resumable-watch.ts";
+
+export type Leadership = { role: "leader"; term: number } | { role: "follower"; leader: string | undefined };
+
+export interface ElectionOptions {
+  client: Etcd3;
+  keeper: LeaseKeeper;
+  clock: Clock;
+  /** Identifies this manager in the leader key (host and pid by default). */
+  id?: string;
+  ttlS?: number;
+  onChange(leadership: Leadership): void;
+}
+
+export class LeaderElection {
+  readonly id: string;
+  private term: number | undefined;
+  private leaseId: string | undefined;
+  private watch: ResumableWatch | undefined;
+  private readonly stop = new AbortController();
+  private campaigning: Promise<void> | undefined;
+
+  constructor(private readonly options: ElectionOptions) {
+    this.id = options.id ?? `${hostname()}:${process.pid}`;
+  }
+
+  get isLeader(): boolean {
+    return this.term !== undefined;
+  }
+
+  /** The compare every leader-only write must carry, or undefined when not leading. */
+  guard(): ICompare | undefined {
+    if (this.term === undefined) return undefined;
+    return { key: Buffer.from(LEADER_KEY), target: "Create", result: "Equal", create_revision: this.term };
+  }
+
+  start(): Promise<void> {
+    return this.campaign();
+  }
+
+  /** Gives up leadership at once (revokes the lease) so a standby takes over without waiting a TTL. */
+  async resign(): Promise<void> {
+    this.stop.abort();
+    await this.watch?.cancel();
+    const lease = this.leaseId;
+    this.term = undefined;
+    this.leaseId = undefined;
+    if (lease) await this.options.keeper.revoke(lease).catch(() => undefined);
+  }
+
+  private campaign(): Promise<void> {
+    this.campaigning ??= this.campaignUntilDecided().finally(() => {
+      this.campaigning = undefined;
+    });
+    return this.campaigning;
+  }
+
+  /** Tries to become leader; as a follower, watches the key and tries again when it goes. */
+  private async campaignUntilDecided(): Promise<void> {
+    const { client, keeper } = this.options;
+    const ttlS = this.options.ttlS ?? 5;
+    for (let attempt = 0; !this.stop.signal.aborted; attempt++) {
+      try {
+        this.leaseId ??= await keeper.grant(ttlS);
+        const lease = this.leaseId;
+        const res = await client.kv.txn({
+          compare: [{ key: Buffer.from(LEADER_KEY), target: "Create", result: "Equal", create_revision: 0 }],
+          success: [
+            {
+              request_put: {
+                key: Buffer.from(LEADER_KEY),
+                value: Buffer.from(JSON.stringify({ id: this.id, since: this.options.clock.now() })),
+                lease,
+              },
+            },
+          ],
+          failure: [{ request_range: { key: Buffer.from(LEADER_KEY) } }],
+        });
+        keeper.track(lease, ttlS, { renewed: () => {}, lost: (reason) => this.onLeaseLost(lease, reason) });
+        if (res.succeeded) {
+          this.term = Number(res.header.revision); // the put's revision is the key's create_revision
+          this.options.onChange({ role: "leader", term: this.term });
+          return;
+        }
+        const current = res.responses[0]?.response_range?.kvs[0];
+        const leader = current ? leaderId(current.value.toString()) : undefined;
+        this.options.onChange({ role: "follower", leader });
+        await this.waitForVacancy(Number(res.header.revision));
+        attempt = -1;
+      } catch (err) {
+        await sleep(backoffDelay(attempt), this.stop.signal);
+        if (attempt > 3)
+          this.options.onChange({ role: "follower", leader: `unknown (${errorMessage(err)})` });
+      }
+    }
+  }
+
+  /** Resolves when the leader key is deleted (the leader's lease expired or it resigned). */
+  private async waitForVacancy(fromRevision: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        void this.watch?.cancel();
+        this.watch = undefined;
+        resolve();
+      };
+      this.stop.signal.addEventListener("abort", done, { once: true });
+      void ResumableWatch.start(this.options.client, { key: LEADER_KEY }, fromRevision + 1, {
+        onEvents: (events) => {
+          if (events.some((e) => e.type === "delete")) done();
+        },
+        onResyncNeeded: () => done(), // compacted: just campaign again, the txn decides
+      }).then((w) => {
+        this.watch = w;
+      });
+    });
+  }
+
+  private onLeaseLost(lease: string, reason: string): void {
+    if (lease !== this.leaseId) return;
+    this.leaseId = undefined;
+    if (this.term !== undefined) {
+      // Our key is gone with the lease (or about to be): stop acting as leader at once.
+      this.term = undefined;
+      this.options.onChange({ role: "follower", leader: `none (lost our lease: ${reason})` });
+    }
+    if (!this.stop.signal.aborted) void this.campaign();
+  }
+}
+
+function leaderId(value: string): string | undefined {
+  try {
+    const parsed = JSON.parse(value) as { id?: unknown };
+    return typeof parsed.id === "string" ? parsed.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
