@@ -8,6 +8,8 @@ import { nextRunDelay } from "./schedule.ts";
 export interface CollectionLoopOptions {
   clock: Clock;
   run(config: EffectiveConfig): Promise<void>;
+  /** A run failed; the loop goes on at the next interval. */
+  onError?(err: unknown): void;
 }
 
 export class CollectionLoop {
@@ -44,6 +46,8 @@ export class CollectionLoop {
     this.lastRunAt = this.options.clock.now();
     try {
       await this.options.run(config);
+    } catch (err) {
+      this.options.onError?.(err);
     } finally {
       this.running = false;
       this.schedule();

@@ -65,6 +65,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const collectors = createCollectors();
   const loop = new CollectionLoop({
     clock,
+    onError: (err) => log.error({ err }, "collection run failed; trying again at the next interval"),
     run: async (config: EffectiveConfig) => {
       const values: Record<string, Sample> = {};
       const lines: string[] = [];

@@ -7,5 +7,6 @@
 /** Milliseconds from `now` until the next run. */
 export function nextRunDelay(lastRunAt: number | undefined, intervalS: number, now: number): number {
   if (lastRunAt === undefined) return 0;
-  return Math.max(0, lastRunAt + intervalS * 1000 - now);
+  // Clamped to one interval: a wall clock stepped backwards must not stall collection.
+  return Math.min(intervalS * 1000, Math.max(0, lastRunAt + intervalS * 1000 - now));
 }

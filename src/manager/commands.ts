@@ -42,7 +42,8 @@ export function parseCommand(line: string): Command {
       return { type: "help" };
     case "quit":
     case "exit":
-      return { type: "quit" };
+      // `quit web-1` is more likely a slip than a wish to stop the server.
+      return args.length === 0 ? { type: "quit" } : usageError("quit", `quit takes no arguments`);
     case "nodes":
       return args.length === 0 ? { type: "nodes" } : usageError("nodes", `nodes takes no arguments`);
     case "history":

@@ -66,7 +66,8 @@ export function parseConfigText(text: string): ParseResult<ConfigOverride> {
 }
 
 export function validateConfig(value: unknown): ParseResult<ConfigOverride> {
-  const result = ConfigOverrideSchema.safeParse(value);
+  // reportInput: zod 4 leaves the offending value out of issues unless asked.
+  const result = ConfigOverrideSchema.safeParse(value, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, reason: formatIssues(result.error) };
 }

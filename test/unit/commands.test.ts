@@ -156,9 +156,7 @@ describe("parseCommand: commands that take no arguments", () => {
   // `nodes x` is rejected; `quit x` stops the server. A stray argument to a command that
   // ends the process should be rejected like the others, not silently ignored.
   for (const line of ["quit now", "exit web-1"]) {
-    test(`${JSON.stringify(line)} is rejected like "nodes x"`, {
-      todo: "bug: quit/exit ignore extra arguments (and stop the server) while nodes/history/update reject them",
-    }, () => {
+    test(`${JSON.stringify(line)} is rejected like "nodes x"`, () => {
       const result = parseCommand(line);
       assert.equal(result.type, "error");
     });

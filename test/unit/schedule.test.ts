@@ -66,9 +66,7 @@ describe("nextRunDelay", () => {
 
   // The agent's clock is Date.now (wall clock). If it steps back (NTP, VM resume), the last run
   // lies in the future and the delay exceeds the interval by the size of the step.
-  test("a wall clock stepped back still waits at most one interval", {
-    todo: "bug: nextRunDelay returns lastRunAt + interval - now unbounded; a clock stepped back 1 h stalls collection for 1 h",
-  }, () => {
+  test("a wall clock stepped back still waits at most one interval", () => {
     assert.ok(nextRunDelay(T, 10, T - 3_600_000) <= 10_000);
   });
 
