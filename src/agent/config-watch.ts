@@ -37,20 +37,66 @@ export type ConfigChange =
       reason: string;
     };
 
+/** One stored value of a config key. */
+export interface ConfigKv {
+  value: string;
+  modRevision: number;
+}
+
+/**
+ * Where the two keys are read and watched. The agent reads etcd directly
+ * (`etcdConfigSource`); the simulator shares one prefix watch between thousands of
+ * nodes (src/sim/shared-config-watch.ts) and still runs every node's apply/ack here.
+ */
+export interface ConfigSource {
+  /** The keys' values at one revision, in the order asked. */
+  read(keys: string[]): Promise<{ revision: number; kvs: (ConfigKv | undefined)[] }>;
+  /** Watches one key from `fromRevision`. */
+  watch(
+    key: string,
+    fromRevision: number,
+    handlers: { onEvents(events: WatchEvent[]): void; onResyncNeeded(reason: string): void },
+  ): Promise<{ cancel(): Promise<void> }>;
+}
+
+export function etcdConfigSource(client: Etcd3): ConfigSource {
+  return {
+    async read(keys) {
+      // One transaction reads both keys at the same revision, so the watches start
+      // from a point where nothing between the read and the watch can be missed.
+      const res = await client.kv.txn({
+        compare: [],
+        success: keys.map((key) => ({ request_range: { key: Buffer.from(key) } })),
+        failure: [],
+      });
+      const kvs = res.responses.map((r) => {
+        const kv = r.response_range?.kvs[0];
+        return kv ? { value: kv.value.toString(), modRevision: Number(kv.mod_revision) } : undefined;
+      });
+      return { revision: Number(res.header.revision), kvs };
+    },
+    watch: (key, fromRevision, handlers) => ResumableWatch.start(client, { key }, fromRevision, handlers),
+  };
+}
+
 export interface ConfigWatchOptions {
   client: Etcd3;
   node: string;
+  /** Defaults to reading and watching etcd through `client`. */
+  source?: ConfigSource;
   onChange(change: ConfigChange): void;
   onResync?(reason: string): void;
 }
 
 export class ConfigWatch {
   private readonly sources: { node: SourceState; fleet: SourceState };
-  private watches: ResumableWatch[] = [];
+  private watches: { cancel(): Promise<void> }[] = [];
+  private readonly source: ConfigSource;
   private stopped = false;
   private resyncing: Promise<void> | undefined;
 
   constructor(private readonly options: ConfigWatchOptions) {
+    this.source = options.source ?? etcdConfigSource(options.client);
     this.sources = {
       node: { key: configKey(options.node), revision: 0, good: undefined },
       fleet: { key: DEFAULT_CONFIG_KEY, revision: 0, good: undefined },
@@ -70,32 +116,23 @@ export class ConfigWatch {
   }
 
   private async load(): Promise<number> {
-    // One transaction reads both keys at the same revision, so the watches start
-    // from a point where nothing between the read and the watch can be missed.
-    const res = await this.options.client.kv.txn({
-      compare: [],
-      success: [this.sources.fleet, this.sources.node].map((s) => ({
-        request_range: { key: Buffer.from(s.key) },
-      })),
-      failure: [],
-    });
-    const [fleetRange, nodeRange] = res.responses.map((r) => r.response_range?.kvs[0]);
+    const { revision, kvs } = await this.source.read([this.sources.fleet.key, this.sources.node.key]);
+    const [fleetKv, nodeKv] = kvs;
     this.sources.fleet = { key: this.sources.fleet.key, revision: 0, good: undefined };
     this.sources.node = { key: this.sources.node.key, revision: 0, good: undefined };
     for (const [source, kv] of [
-      [this.sources.fleet, fleetRange],
-      [this.sources.node, nodeRange],
+      [this.sources.fleet, fleetKv],
+      [this.sources.node, nodeKv],
     ] as const) {
-      if (kv)
-        this.apply(source, { type: "put", value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
+      if (kv) this.apply(source, { type: "put", value: kv.value, modRevision: kv.modRevision });
     }
-    return Number(res.header.revision);
+    return revision;
   }
 
   private async watchFrom(revision: number): Promise<void> {
     this.watches = await Promise.all(
       [this.sources.fleet, this.sources.node].map((source) =>
-        ResumableWatch.start(this.options.client, { key: source.key }, revision, {
+        this.source.watch(source.key, revision, {
           onEvents: (events) => this.onEvents(source.key, events),
           onResyncNeeded: (reason) => void this.resync(reason),
         }),

@@ -6,6 +6,7 @@ import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import type { LogFormat } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
+import { registerSimCommand } from "../sim/register.ts";
 import { registerConfigCommands } from "./ctl/register.ts";
 
 function endpointsArg(value: string): Endpoint[] {
@@ -184,6 +185,7 @@ export function buildProgram(): Command {
       await runAuthSetup(opts);
     });
 
+  registerSimCommand(program, withEtcdOptions);
 
   return program;
 }

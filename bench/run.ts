@@ -1,0 +1,100 @@
+// `npm run bench` (quick, < 2 min) and `npm run bench -- --full` (~15 min), or
+// `npm run bench -- --only <scenario>`. Starts its own etcd on free loopback ports and
+// a real `fleetwatch server`, runs the scenarios of issue 7, prints a table and writes
+// bench/results.json and bench/RESULTS.md. Every load is bounded in count and time.
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Bench, FloorWatcher, machineInfo, startBenchEtcd, startServer } from "./env.ts";
+import { renderMarkdown } from "./report.ts";
+import { crashScenario } from "./scenarios/crash.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const TTL = 5;
+
+type Scenario = { name: string; title: string; run: (b: Bench) => Promise<unknown> };
+
+const SCENARIOS: Scenario[] = [
+  { name: "crash", title: "1. Crash -> DEAD", run: (b) => crashScenario(b, TTL) },
+];
+
+function parseArgs(argv: string[]): { full: boolean; only: string[] } {
+  const out = { full: false, only: [] as string[] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--full") out.full = true;
+    else if (arg === "--only") out.only.push(...(argv[++i] ?? "").split(",").filter(Boolean));
+    else if (arg === "--help" || arg === "-h") {
+      console.log(
+        `usage: npm run bench -- [--full] [--only ${SCENARIOS.map((s) => s.name).join("|")}[,...]]`,
+      );
+      process.exit(0);
+    } else {
+      console.error(`unknown argument ${arg}`);
+      process.exit(2);
+    }
+  }
+  const unknown = out.only.filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length) {
+    console.error(
+      `unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.name).join(", ")}`,
+    );
+    process.exit(2);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const say = (line: string) => console.log(line);
+  const machine = machineInfo();
+  say(
+    `fleetwatch bench (${args.full ? "full" : "quick"}) on ${machine.nproc} cores, ${machine.memoryGiB} GiB, node ${machine.node}, etcd ${machine.etcd}`,
+  );
+  const etcd = await startBenchEtcd();
+  const endpoint = etcd.endpoints;
+  const results: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  let server: Bench["server"] | undefined;
+  let floor: FloorWatcher | undefined;
+  try {
+    floor = await FloorWatcher.start(etcd.hosts);
+    server = await startServer(endpoint);
+    const b: Bench = { full: args.full, etcd, endpoint, server, floor, say };
+    for (const s of SCENARIOS) {
+      if (args.only.length && !args.only.includes(s.name)) continue;
+      const t0 = Date.now();
+      say(`${s.title} ...`);
+      try {
+        results[s.name] = await s.run(b);
+      } catch (err) {
+        errors[s.name] = err instanceof Error ? err.message.split("\n").slice(0, 6).join("\n") : String(err);
+        say(`  FAILED: ${errors[s.name]}`);
+      }
+      say(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  } finally {
+    await server?.stop().catch(() => undefined);
+    await floor?.close().catch(() => undefined);
+    await etcd.stop().catch(() => undefined);
+  }
+  const report = {
+    mode: args.full ? "full" : "quick",
+    only: args.only.length ? args.only : undefined,
+    durationS: Math.round((Date.now() - started) / 1000),
+    ttlS: TTL,
+    machine,
+    results,
+    errors,
+  };
+  writeFileSync(join(HERE, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const md = renderMarkdown(report);
+  writeFileSync(join(HERE, "RESULTS.md"), md);
+  say("");
+  say(md);
+  say(`wrote bench/results.json and bench/RESULTS.md in ${report.durationS} s`);
+  process.exit(Object.keys(errors).length ? 1 : 0);
+}
+
+await main();
