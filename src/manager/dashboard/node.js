@@ -1,0 +1,245 @@
+// One node: time-series charts of its samples (uPlot, served from node_modules),
+// its facts, its transitions and a form for its config override.
+
+import {
+  age,
+  bytes,
+  clock,
+  complianceBadge,
+  configForm,
+  connectionPill,
+  describeConfig,
+  el,
+  now,
+  stateBadge,
+  stream,
+} from "/static/common.js";
+import uPlot from "/vendor/uplot/uPlot.esm.js";
+
+const node = decodeURIComponent(location.pathname.split("/").pop());
+document.title = `fleetwatch · ${node}`;
+document.querySelector("#crumb").textContent = `/ ${node}`;
+const setStatus = connectionPill(document.querySelector("#conn"));
+const WINDOW_S = 600;
+
+const CHARTS = [
+  { id: "cpu", title: "CPU usage", unit: "%", series: [["cpu.usage_pct", "cpu %", "#2453c7"]], max: 100 },
+  {
+    id: "memory",
+    title: "Memory used",
+    unit: "%",
+    series: [["memory.used_pct", "memory %", "#7a5af8"]],
+    max: 100,
+  },
+  {
+    id: "load",
+    title: "Load average",
+    unit: "",
+    series: [
+      ["load.load1", "1m", "#dc6803"],
+      ["load.load5", "5m", "#2453c7"],
+      ["load.load15", "15m", "#667085"],
+    ],
+  },
+  {
+    id: "network",
+    title: "Network",
+    unit: "B/s",
+    series: [
+      ["network.rx_bytes_per_s", "rx", "#1a7f37"],
+      ["network.tx_bytes_per_s", "tx", "#b42318"],
+    ],
+  },
+  {
+    id: "disk_io",
+    title: "Disk I/O",
+    unit: "B/s",
+    series: [
+      ["disk_io.read_bytes_per_s", "read", "#0e9384"],
+      ["disk_io.write_bytes_per_s", "write", "#c11574"],
+    ],
+  },
+  {
+    id: "process_count",
+    title: "Processes",
+    unit: "",
+    series: [["process_count.count", "processes", "#344054"]],
+  },
+];
+
+let samples = [];
+
+/** The last 10 minutes, or less while fewer samples exist, so a fresh chart is not a dot. */
+function xRange() {
+  const t = now() / 1000;
+  const first = samples.length > 0 ? samples[0].t / 1000 - 5 : t - 60;
+  return [Math.max(t - WINDOW_S, first), t];
+}
+const plots = new Map();
+
+function fmt(unit, v) {
+  if (v === null || v === undefined) return "—";
+  if (unit === "B/s") return `${bytes(v)}/s`;
+  if (unit === "%") return `${v.toFixed(1)} %`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(2);
+}
+
+function drawCharts() {
+  const box = document.querySelector("#charts");
+  for (const chart of CHARTS) {
+    const present = samples.some((s) => chart.series.some(([k]) => s.values[k] !== undefined));
+    let entry = plots.get(chart.id);
+    if (!entry) {
+      const target = el("div", { class: "chart", id: `chart-${chart.id}` }, el("h3", { text: chart.title }));
+      box.append(target);
+      entry = { target, plot: undefined, empty: undefined };
+      plots.set(chart.id, entry);
+    }
+    if (!present) {
+      entry.plot?.destroy();
+      entry.plot = undefined;
+      if (!entry.empty) {
+        const collected = current?.applied?.metrics.includes(chart.id) || current?.state !== "ALIVE";
+        const text = collected
+          ? "no samples in the last 10 minutes"
+          : `not collected — add "${chart.id}" to the node's metrics`;
+        entry.empty = el("div", { class: "empty", text });
+        entry.target.append(entry.empty);
+      }
+      continue;
+    }
+    entry.empty?.remove();
+    entry.empty = undefined;
+    const data = [
+      samples.map((s) => s.t / 1000),
+      ...chart.series.map(([k]) => samples.map((s) => s.values[k] ?? null)),
+    ];
+    if (!entry.plot) {
+      const width = Math.max(300, entry.target.clientWidth - 16);
+      entry.plot = new uPlot(
+        {
+          width,
+          height: 170,
+          scales: {
+            x: { time: true, range: () => xRange() },
+            y: chart.max
+              ? { range: [0, chart.max] }
+              : { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
+          },
+          axes: [{}, { size: 70, values: (_u, ticks) => ticks.map((v) => fmt(chart.unit, v)) }],
+          series: [
+            {},
+            ...chart.series.map(([, label, stroke]) => ({
+              label,
+              stroke,
+              width: 2,
+              spanGaps: false,
+              value: (_u, v) => fmt(chart.unit, v),
+            })),
+          ],
+          legend: { live: true },
+        },
+        data,
+        entry.target,
+      );
+    } else {
+      entry.plot.setData(data);
+    }
+  }
+}
+
+window.addEventListener("resize", () => {
+  for (const { target, plot } of plots.values())
+    plot?.setSize({ width: Math.max(300, target.clientWidth - 16), height: 170 });
+});
+
+let current;
+
+function renderNode(n) {
+  current = n;
+  document.querySelector("#state").replaceChildren(stateBadge(n.state));
+  const facts = document.querySelector("#facts");
+  const t = now();
+  const v = n.latest?.values ?? {};
+  facts.replaceChildren(
+    ...[
+      ["State", stateBadge(n.state)],
+      ["Since", `${clock(n.since)} (${age(t - n.since)} ago)`],
+      [
+        "Last report",
+        n.lastHeartbeat
+          ? `${age(t - n.lastHeartbeat)} ago${n.state === "ALIVE" ? " · lease live" : ""}`
+          : "—",
+      ],
+      ["First seen", new Date(n.firstSeen).toLocaleString()],
+      ["Applied", n.applied ? describeConfig(n.applied) : "—"],
+      ["Desired", describeConfig(n.desired)],
+      ["Config", complianceBadge(n.compliance)],
+      [
+        "Memory",
+        v["memory.total_bytes"]
+          ? `${bytes(v["memory.used_bytes"])} of ${bytes(v["memory.total_bytes"])}`
+          : "—",
+      ],
+    ].flatMap(([k, val]) => [el("dt", { text: k }), el("dd", {}, val)]),
+  );
+}
+
+function renderEvents(history) {
+  document
+    .querySelector("#events")
+    .replaceChildren(
+      ...history.map((e) =>
+        el(
+          "li",
+          {},
+          el("time", { datetime: new Date(e.at).toISOString(), text: clock(e.at) }),
+          stateBadge(e.state),
+          el("span", { class: "muted", text: `${e.reason} · rev ${e.revision}` }),
+        ),
+      ),
+    );
+}
+
+async function loadNode() {
+  const res = await fetch(`/api/nodes/${encodeURIComponent(node)}`);
+  const json = await res.json();
+  if (!res.ok) {
+    document.querySelector("#facts").replaceChildren(el("dd", { class: "error", text: json.error }));
+    return;
+  }
+  renderNode(json);
+  renderEvents(json.history);
+}
+
+stream(
+  `/api/stream?node=${encodeURIComponent(node)}`,
+  {
+    status: setStatus,
+    samples: (msg) => {
+      samples = msg.samples;
+      drawCharts();
+    },
+    sample: (msg) => {
+      samples.push(msg.sample);
+      const cutoff = now() - WINDOW_S * 1000;
+      while (samples.length > 0 && samples[0].t < cutoff) samples.shift();
+      drawCharts();
+    },
+    nodes: (list) => {
+      const n = list.find((x) => x.node === node);
+      if (n) renderNode(n);
+    },
+    transition: (e) => {
+      if (e.node === node) loadNode();
+    },
+  },
+  (up) => {
+    if (!up) setStatus(false);
+  },
+);
+loadNode();
+configForm(document.querySelector("#config"), { kind: "node", node });
+setInterval(() => {
+  for (const { plot } of plots.values()) plot?.redraw(false, true);
+}, 5000);
