@@ -41,6 +41,8 @@ export const CATCH_UP_MS = 10 * 60 * 1000;
 export const RECORD_RETENTION_MS = 7 * 24 * 3600 * 1000;
 const RETRY = { initialMs: 500, maxMs: 60_000 };
 const POST_TIMEOUT_MS = 10_000;
+/** How often leadership is checked to start catching up after a failover. */
+const LEADER_POLL_MS = 500;
 
 export interface AlertOptions {
   client: Etcd3;
@@ -52,6 +54,8 @@ export interface AlertOptions {
   log: Logger;
   timed: EtcdTimer;
   views: () => ReadonlyMap<string, NodeView>;
+  /** Only the leading manager records and sends alerts; a new leader catches up. */
+  isLeader: () => boolean;
   onDelivery?: (ok: boolean) => void;
 }
 
@@ -88,7 +92,7 @@ export class AlertDispatcher {
 
   /** Called synchronously from the manager's effect stream. */
   onEffect(effect: LivenessEffect): void {
-    if (!this.enabled || effect.type !== "transition") return;
+    if (!this.enabled || effect.type !== "transition" || !this.o.isLeader()) return;
     const kind = alertKind(effect);
     if (!kind) return;
     // The view is already updated when effects are delivered: its newest history entry
@@ -110,8 +114,20 @@ export class AlertDispatcher {
   /** Re-sends undelivered records and records recent transitions that have none. */
   async start(isReady: () => boolean): Promise<void> {
     if (!this.enabled) return;
-    while (!isReady() && !this.stopSignal.signal.aborted) await sleep(100, this.stopSignal.signal);
-    if (this.stopSignal.signal.aborted) return;
+    // Each time this manager becomes the synced leader, it catches up once.
+    let caughtUp = false;
+    while (!this.stopSignal.signal.aborted) {
+      const leading = isReady() && this.o.isLeader();
+      if (leading && !caughtUp) {
+        this.catchUp();
+        await this.queue;
+      }
+      caughtUp = leading;
+      await sleep(LEADER_POLL_MS, this.stopSignal.signal);
+    }
+  }
+
+  private catchUp(): void {
     this.enqueue(async () => {
       const now = this.o.clock.now();
       for (const view of this.o.views().values()) {
@@ -151,7 +167,6 @@ export class AlertDispatcher {
         }
       }
     });
-    await this.queue;
   }
 
   async stop(): Promise<void> {
@@ -231,6 +246,8 @@ export class AlertDispatcher {
   private async post(key: string, rec: AlertRecord, hook: Webhook): Promise<void> {
     const body = JSON.stringify(alertBody(rec, this.o.format, this.o.externalUrl));
     for (let attempt = 0; !this.stopSignal.signal.aborted; attempt++) {
+      // A manager that lost leadership stops; the new leader resends from the record.
+      if (!this.o.isLeader()) return;
       let problem: string;
       try {
         const res = await fetch(hook.url, {

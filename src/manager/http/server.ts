@@ -87,6 +87,7 @@ export class FleetHttpServer {
       log,
       timed,
       views: () => manager.state.nodes,
+      isLeader: () => manager.isLeader,
       onDelivery: (ok) => this.metrics.alertDeliveries.inc({ result: ok ? "ok" : "error" }),
     });
     this.mirrors = [
