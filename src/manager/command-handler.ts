@@ -69,7 +69,7 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
           : ` (node ${cmd.node} has not been seen yet; it will apply this when it starts)`;
         const result = await updateNodeInterval(manager.client, cmd.node, cmd.interval, { now: ctx.now });
         const replaced = result.replacedInvalid ? " (replaced an invalid stored value)" : "";
-        return `[Config] Updated ${result.key} = ${result.value} (revision ${result.revision}, version ${result.version})${replaced}${unseen}`;
+        return `[Config] Updated ${result.key} = ${result.value} (revision ${result.revision})${replaced}${unseen}`;
       } catch (err) {
         const hint = err instanceof FleetwatchError ? "" : ` - ${ctx.etcdHint}`;
         return `Error: ${errorMessage(err)}${hint}`;

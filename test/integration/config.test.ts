@@ -206,7 +206,7 @@ describe("configuration management on real etcd", () => {
     const hist = await consoleCommand("history n1", /^Config versions of n1/);
     assert.match(hist, /History of n1 \(newest first\):/);
     assert.match(hist, /ALIVE\s+joined/);
-    assert.match(await consoleCommand("update n1 6", /^\[Config\] Updated/), /version \d+/);
+    assert.match(await consoleCommand("update n1 6", /^\[Config\] Updated/), /\(revision \d+\)$/m);
     const lastVersion = (
       await ctlJson<{ versions: { author: string; value: unknown }[] }>("config", "history", "n1")
     ).versions.at(-1);
