@@ -2,6 +2,8 @@
 // every endpoint, every bad-input class (and that a refused request changed nothing in
 // etcd), /metrics through a Prometheus text-format parser, and the SSE stream.
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Etcd3 } from "etcd3";
 import parsePrometheus from "parse-prometheus-text-format";
@@ -486,4 +488,128 @@ async function waitForReply(
     { timeoutMs, intervalMs: 200, message: "an HTTP reply" },
   );
   return last as Reply;
+}
+
+describe("alert webhooks", () => {
+  test("DEAD, RECOVERED and LEFT are each delivered exactly once, across a kill -9 of the manager", async (t) => {
+    const etcd = await startEtcd({ members: 1 });
+    const client = new Etcd3({ hosts: etcd.hosts });
+    const procs: FleetwatchProcess[] = [];
+    // A receiver that refuses (500) until told to accept, and records what it accepted.
+    let accepting = false;
+    let refusedCount = 0;
+    const accepted: { key: string; body: AlertBody }[] = [];
+    const receiver = createServer((req, res) => {
+      let text = "";
+      req.on("data", (c) => {
+        text += c;
+      });
+      req.on("end", () => {
+        if (!accepting) {
+          refusedCount++;
+          res.writeHead(500).end("not yet");
+          return;
+        }
+        accepted.push({ key: String(req.headers["idempotency-key"]), body: JSON.parse(text) });
+        res.writeHead(200).end("ok");
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`;
+    t.after(async () => {
+      await Promise.all(procs.map((p) => p.stop()));
+      receiver.close();
+      client.close();
+      await etcd.stop();
+    });
+    const startServer = async () => {
+      const port = await freePort();
+      const p = spawnFleetwatch(
+        ["server", "--etcd", etcd.endpoints, "--http", `127.0.0.1:${port}`, "--alert-webhook", hook],
+        { env: { FLEETWATCH_API_TOKEN: "" } },
+      );
+      procs.push(p);
+      await p.waitForLine("go to 1 webhook(s) as alertmanager");
+      return p;
+    };
+    const agent = (...extra: string[]) => {
+      const p = spawnFleetwatch([
+        "agent",
+        "--etcd",
+        etcd.endpoints,
+        "--name",
+        "al-1",
+        "--quiet",
+        "--ttl",
+        "2",
+        ...extra,
+      ]);
+      procs.push(p);
+      return p;
+    };
+
+    const first = await startServer();
+    const a = agent();
+    await first.waitForLine("[+] Node al-1 is ALIVE");
+    await first.waitForLine(/now leading/, { timeoutMs: 20_000 });
+    a.kill("SIGKILL");
+    await first.waitForLine("[-] Node al-1 is DEAD (TTL expired)");
+    // The outbox record is in etcd and the receiver has refused at least one try.
+    await waitFor(
+      async () =>
+        Object.keys(await client.getAll().prefix("/monitor/alerts/al-1/").strings()).length === 1 &&
+        refusedCount > 0,
+      { message: "alert record written and a first delivery refused" },
+    );
+    first.kill("SIGKILL");
+    await first.exited;
+    const [record] = Object.values(await client.getAll().prefix("/monitor/alerts/al-1/").strings());
+    assert.deepEqual(
+      JSON.parse(record as string).delivered,
+      [],
+      "delivery must not be confirmed before the kill",
+    );
+
+    accepting = true;
+    const second = await startServer();
+    await waitFor(() => accepted.length >= 1, {
+      timeoutMs: 30_000,
+      message: "the DEAD alert after the restart",
+    });
+    const dead = accepted[0] as { key: string; body: AlertBody };
+    assert.equal(dead.body.status, "firing");
+    assert.equal(dead.body.alerts[0]?.labels.alertname, "FleetwatchNodeDead");
+    assert.equal(dead.body.alerts[0]?.labels.node, "al-1");
+    assert.equal(dead.body.fleetwatch.state, "DEAD");
+    assert.equal(dead.body.fleetwatch.reason, "TTL expired");
+    assert.equal(dead.key, dead.body.fleetwatch.idempotencyKey);
+    await waitFor(
+      async () => {
+        const [rec] = Object.values(await client.getAll().prefix("/monitor/alerts/al-1/").strings());
+        return JSON.parse(rec as string).delivered.length === 1;
+      },
+      { message: "the record marked delivered" },
+    );
+
+    // RECOVERED, then LEFT (graceful leave), each once.
+    const b = agent("--leave-on-exit");
+    await second.waitForLine("[+] Node al-1 is ALIVE (recovered)");
+    await waitFor(() => accepted.length >= 2, { message: "the RECOVERED alert" });
+    b.kill("SIGTERM");
+    await second.waitForLine("[-] Node al-1 LEFT (graceful shutdown)");
+    await waitFor(() => accepted.length >= 3, { message: "the LEFT alert" });
+    await new Promise((r) => setTimeout(r, 2000)); // room for a duplicate to show up
+    assert.deepEqual(
+      accepted.map((x) => x.body.fleetwatch.event),
+      ["DEAD", "RECOVERED", "LEFT"],
+    );
+    assert.equal(accepted[1]?.body.status, "resolved");
+    assert.equal(new Set(accepted.map((x) => x.key)).size, 3, "distinct idempotency keys");
+  });
+});
+
+interface AlertBody {
+  status: string;
+  alerts: { labels: Record<string, string> }[];
+  fleetwatch: { state: string; event: string; reason: string; idempotencyKey: string };
 }
