@@ -6,7 +6,9 @@ import { type FleetwatchProcess, spawnFleetwatch } from "./harness/index.ts";
 export const started: FleetwatchProcess[] = [];
 
 export async function startServer(etcd: string, extra: string[] = []): Promise<FleetwatchProcess> {
-  const server = spawnFleetwatch(["server", "--etcd", etcd, ...extra], { name: "server" });
+  // Several servers run at once in some tests: no HTTP listener unless a test asks for one.
+  const http = extra.includes("--http") ? [] : ["--http", "off"];
+  const server = spawnFleetwatch(["server", "--etcd", etcd, ...http, ...extra], { name: "server" });
   started.push(server);
   await server.waitForLine("Server started. Watching heartbeats...", { timeoutMs: 15_000 });
   return server;
