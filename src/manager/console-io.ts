@@ -25,10 +25,14 @@ export function openConsole(onLine: (line: string) => Promise<void>, onClose: ()
         if (tty) rl.prompt();
       });
   });
-  rl.on("close", onClose);
+  // End of input stops the server only at a terminal (Ctrl+D). Piped or empty stdin
+  // (a pod, systemd, `server < /dev/null`) just means nobody types: keep serving.
+  rl.on("close", () => {
+    if (tty) onClose();
+  });
   // Ctrl+C at the prompt arrives as a keypress in raw mode: treat it as `quit`, as the
   // lab's Ctrl+C on the server did.
-  rl.on("SIGINT", () => rl.close());
+  rl.on("SIGINT", onClose);
   if (tty) rl.prompt();
   return {
     print(text: string) {
