@@ -75,6 +75,8 @@ export type LivenessEffect =
       to: NodeState;
       reason: string;
       at: number;
+      /** etcd revision of the event that caused it: with `node`, an idempotency key. */
+      revision: number;
     }
   /** A live node reported a different applied (or rejected) config than before. */
   | { type: "config-ack"; node: string; ack: ConfigAck };
@@ -263,7 +265,15 @@ function transitionEffects(
 ): LivenessEffect[] {
   return [
     { type: "print", line },
-    { type: "transition", node: view.node, from: prev?.state, to: view.state, reason, at: now },
+    {
+      type: "transition",
+      node: view.node,
+      from: prev?.state,
+      to: view.state,
+      reason,
+      at: now,
+      revision: view.history[view.history.length - 1]?.revision ?? 0,
+    },
     { type: "persist", view },
   ];
 }
