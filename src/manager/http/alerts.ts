@@ -141,6 +141,7 @@ export class AlertDispatcher {
             to: t.state,
             reason: t.reason,
             at: t.at,
+            revision: t.revision,
           });
           if (!kind) continue;
           await this.record(
