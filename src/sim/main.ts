@@ -12,6 +12,7 @@ import { createLogger } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { type ConfigWatchMode, type SimEvent, SimFleet } from "./fleet.ts";
+import { Limiter } from "./limiter.ts";
 import { SharedConfigWatch } from "./shared-config-watch.ts";
 
 export interface SimOptions extends CommonOptions {
@@ -49,6 +50,7 @@ export async function runSim(opts: SimOptions): Promise<void> {
     clock,
     onStreamState: (state, detail) => log.info({ state, detail }, "keepalive stream"),
   });
+  const startedAt = clock.now();
   const shared = opts.configWatch === "shared" ? new SharedConfigWatch(client) : undefined;
   const counts = { lost: 0, errors: 0, acked: 0 };
   const emit = (event: SimEvent) => {
@@ -65,7 +67,10 @@ export async function runSim(opts: SimOptions): Promise<void> {
     configWatch: opts.configWatch,
     shared,
     batchSize: opts.batch,
+    writes: new Limiter(opts.batch),
     onEvent: emit,
+    onProgress: (phase, done, total) =>
+      log.debug({ phase, done, total, ms: clock.now() - startedAt }, "start-up"),
     onError: (node, what, err) => {
       counts.errors++;
       log.warn({ node, err: errorMessage(err) }, `could not ${what}`);
@@ -158,7 +163,6 @@ export async function runSim(opts: SimOptions): Promise<void> {
     `[Sim] Starting ${opts.nodes} nodes ${names[0]}..${names[names.length - 1]} ` +
       `(TTL ${opts.ttl}s, one keepalive stream, grants in batches of ${opts.batch}, config watch: ${opts.configWatch})`,
   );
-  const startedAt = clock.now();
   await shared?.start();
   await fleet.start(names);
   const up = fleet.alive().length;
