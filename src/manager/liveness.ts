@@ -101,37 +101,56 @@ export const livenessLines = {
   restored: () => "[!] Connection to etcd restored; catching up on missed events",
 };
 
-/** A copy of the node map owned by one `reduce` call: copied once per event, not per node. */
+/** A copy of the node map owned by one `reduceMany` call: copied once per batch, not per event. */
 type Nodes = Map<string, NodeView>;
 
 export function reduce(state: LivenessState, event: LivenessEvent, now: number): Reduced {
-  const nodes: Nodes = new Map(state.nodes);
-  const next = (effects: LivenessEffect[]): Reduced => ({ state: { ...state, nodes }, effects });
-  switch (event.type) {
-    case "restore":
-      for (const view of event.views) nodes.set(view.node, view);
-      return next([]);
-    case "put":
-      return next(onPut(nodes, event, now));
-    case "delete":
-      return next(onDelete(nodes, event, now));
-    case "snapshot":
-      return next(onSnapshot(nodes, event, now));
-    case "connection-lost":
-      if (!state.connected) return { state, effects: [] };
-      return {
-        state: { ...state, connected: false },
-        effects: [{ type: "print", line: livenessLines.lost(event.detail) }],
-      };
-    case "connection-restored":
-      if (state.connected) return { state, effects: [] };
-      return {
-        state: { ...state, connected: true },
-        effects: [{ type: "print", line: livenessLines.restored() }],
-      };
-    default:
-      return event satisfies never;
+  return reduceMany(state, [event], now);
+}
+
+/**
+ * Reduces the events of one watch response together: the node map is copied once per
+ * batch (and only if a node event is in it), not once per event - 10,000 heartbeat puts
+ * in one response cost O(N), not O(N²). Same result as folding `reduce` over `events`.
+ */
+export function reduceMany(state: LivenessState, events: readonly LivenessEvent[], now: number): Reduced {
+  let nodes: Nodes | undefined;
+  let connected = state.connected;
+  const effects: LivenessEffect[] = [];
+  for (const event of events) {
+    switch (event.type) {
+      case "restore":
+        nodes ??= new Map(state.nodes);
+        for (const view of event.views) nodes.set(view.node, view);
+        break;
+      case "put":
+        nodes ??= new Map(state.nodes);
+        effects.push(...onPut(nodes, event, now));
+        break;
+      case "delete":
+        nodes ??= new Map(state.nodes);
+        effects.push(...onDelete(nodes, event, now));
+        break;
+      case "snapshot":
+        nodes ??= new Map(state.nodes);
+        effects.push(...onSnapshot(nodes, event, now));
+        break;
+      case "connection-lost":
+        if (!connected) break;
+        connected = false;
+        effects.push({ type: "print", line: livenessLines.lost(event.detail) });
+        break;
+      case "connection-restored":
+        if (connected) break;
+        connected = true;
+        effects.push({ type: "print", line: livenessLines.restored() });
+        break;
+      default:
+        event satisfies never;
+    }
   }
+  if (!nodes && connected === state.connected) return { state, effects };
+  return { state: { ...state, nodes: nodes ?? state.nodes, connected }, effects };
 }
 
 function onPut(nodes: Nodes, ev: Extract<LivenessEvent, { type: "put" }>, now: number): LivenessEffect[] {

@@ -14,7 +14,7 @@ import {
   type LivenessEvent,
   type LivenessState,
   type NodeView,
-  reduce,
+  reduceMany,
 } from "./liveness.ts";
 import { loadRegistry, RegistryWriter } from "./registry.ts";
 import { HeartbeatTracker } from "./tracker.ts";
@@ -57,6 +57,7 @@ export class Manager {
     this.tracker = new HeartbeatTracker({
       client: options.client,
       dispatch: (event) => this.dispatch(event),
+      dispatchMany: (events) => this.dispatchMany(events),
       onListFailed: (error, delayMs) => options.onEtcdUnreachable(error, delayMs),
       onResync: (reason) => options.log.warn({ reason }, "heartbeat watch cannot resume; re-listing"),
     });
@@ -155,7 +156,12 @@ export class Manager {
   }
 
   private dispatch(event: LivenessEvent): void {
-    const result = reduce(this.current, event, this.options.clock.now());
+    this.dispatchMany([event]);
+  }
+
+  /** The events of one watch response, reduced with one copy of the node map. */
+  private dispatchMany(events: LivenessEvent[]): void {
+    const result = reduceMany(this.current, events, this.options.clock.now());
     this.current = result.state;
     for (const effect of result.effects) {
       if (effect.type === "persist") this.registry.enqueue(effect.view);

@@ -17,6 +17,8 @@ import type { ListedHeartbeat, LivenessEvent } from "./liveness.ts";
 export interface TrackerOptions {
   client: Etcd3;
   dispatch(event: LivenessEvent): void;
+  /** The events of one watch response together (one reducer step); falls back to `dispatch`. */
+  dispatchMany?(events: LivenessEvent[]): void;
   /** etcd could not be listed; the tracker retries after `delayMs`. */
   onListFailed(error: string, delayMs: number): void;
   /** The watch could not be resumed (compaction, cancelled); a re-list follows. */
@@ -95,11 +97,12 @@ export class HeartbeatTracker {
   }
 
   private onEvents(events: WatchEvent[]): void {
+    const batch: LivenessEvent[] = [];
     for (const ev of events) {
       const node = nodeFromKey(HEARTBEAT_PREFIX, ev.key);
       // Keys written by other tools with names we would refuse are not nodes.
       if (!node || !isValidNodeName(node)) continue;
-      this.options.dispatch(
+      batch.push(
         ev.type === "put"
           ? {
               type: "put",
@@ -111,6 +114,9 @@ export class HeartbeatTracker {
           : { type: "delete", node, modRevision: ev.modRevision },
       );
     }
+    if (batch.length === 0) return;
+    if (this.options.dispatchMany) this.options.dispatchMany(batch);
+    else for (const event of batch) this.options.dispatch(event);
   }
 
   private resync(reason: string): Promise<void> {
