@@ -377,7 +377,7 @@ describe("configuration management on real etcd", () => {
           ).nodes.find((x) => x.node === "n1");
           return n?.status === "rejected" && reason.test(n.rejected.reason);
         },
-        { timeoutMs: 8000, intervalMs: 200, message: `ctl nodes to flag n1 rejected (${value})` },
+        { timeoutMs: 20_000, intervalMs: 200, message: `ctl nodes to flag n1 rejected (${value})` },
       );
       const shown = await consoleCommand("show n1", /^ {2}status /);
       assert.match(shown, /status {4}rejected \(rev \d+: /);
