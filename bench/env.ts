@@ -55,6 +55,8 @@ export function machineInfo(): Machine {
 export class FloorWatcher {
   readonly deletes = new Map<string, number>();
   readonly puts = new Map<string, number>();
+  /** Every put of a heartbeat key seen (a keepalive is not a put; a re-put of the value is). */
+  heartbeatPuts = 0;
   private constructor(
     readonly client: Etcd3,
     private readonly watcher: { cancel(): Promise<void> },
@@ -70,6 +72,7 @@ export class FloorWatcher {
     });
     watcher.on("put", (kv) => {
       const node = nodeFromKey(HEARTBEAT_PREFIX, kv.key.toString());
+      floor.heartbeatPuts++;
       if (node) floor.puts.set(node, Date.now());
     });
     return floor;

@@ -8,6 +8,13 @@ import { fileURLToPath } from "node:url";
 import { type Bench, FloorWatcher, machineInfo, startBenchEtcd, startServer } from "./env.ts";
 import { renderMarkdown } from "./report.ts";
 import { crashScenario } from "./scenarios/crash.ts";
+import {
+  agentScenario,
+  configScenario,
+  fleetDefaultScenario,
+  leaveScenario,
+  steadyScenario,
+} from "./scenarios/more.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TTL = 5;
@@ -16,6 +23,21 @@ type Scenario = { name: string; title: string; run: (b: Bench) => Promise<unknow
 
 const SCENARIOS: Scenario[] = [
   { name: "crash", title: "1. Crash -> DEAD", run: (b) => crashScenario(b, TTL) },
+  { name: "leave", title: "2. Graceful leave -> LEFT", run: leaveScenario },
+  { name: "config", title: "3. Config update -> applied + acknowledged", run: configScenario },
+  { name: "fleet", title: "4. Fleet default change -> acknowledged by all", run: fleetDefaultScenario },
+  {
+    name: "steady",
+    title: "5+6. Steady state, then manager cold start",
+    run: async (b) =>
+      b.full
+        ? {
+            n1000: await steadyScenario(b, 1000, 30, true),
+            n10000: await steadyScenario(b, 10_000, 60, true),
+          }
+        : { n1000: await steadyScenario(b, 1000, 10, true) },
+  },
+  { name: "agent", title: "7. Agent footprint", run: agentScenario },
 ];
 
 function parseArgs(argv: string[]): { full: boolean; only: string[] } {
