@@ -2,6 +2,7 @@
 // ctl's human output). Pure: data and `now` in, text out.
 import { describeConfig } from "../shared/config-merge.ts";
 import type { ConfigAck } from "../shared/schema.ts";
+import { textTable } from "../shared/text-table.ts";
 import { type Compliance, describeCompliance } from "./compliance.ts";
 import type { ConfigTarget, ConfigVersion, Desired, StoredConfig } from "./service.ts";
 
@@ -42,7 +43,7 @@ export function versionsTable(target: ConfigTarget, versions: ConfigVersion[], n
       String(v.revision),
       describeVersionValue(v),
     ]);
-  return `Config versions of ${name} (newest first):\n${table([["VERSION", "TIME", "AGE", "AUTHOR", "REVISION", "VALUE"], ...rows])}`;
+  return `Config versions of ${name} (newest first):\n${textTable([["VERSION", "TIME", "AGE", "AUTHOR", "REVISION", "VALUE"], ...rows])}`;
 }
 
 export interface ShowInput {
@@ -79,16 +80,4 @@ export function showDefault(stored: StoredConfig, versions: ConfigVersion[], now
     `Fleet default ${stored.key}: ${describeStored(stored)}`,
     versionsTable({ kind: "default" }, versions, now),
   ].join("\n");
-}
-
-export function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
 }

@@ -1,5 +1,6 @@
 // Text renderings of the liveness view for the console. Pure: data and `now` in, text out.
 import { describeConfig } from "../shared/config-merge.ts";
+import { textTable } from "../shared/text-table.ts";
 import type { NodeView, Transition } from "./liveness.ts";
 
 export function formatAge(ms: number): string {
@@ -34,7 +35,7 @@ export function nodesTable(
     appliedConfig(v),
     ...(configStatus ? [configStatus(v)] : []),
   ]);
-  return table([header, ...body]);
+  return textTable([header, ...body]);
 }
 
 function appliedConfig(v: NodeView): string {
@@ -55,17 +56,5 @@ export function historyTable(node: string, history: Transition[], now: number): 
       t.reason,
       String(t.revision),
     ]);
-  return `History of ${node} (newest first):\n${table([["TIME", "AGE", "STATE", "REASON", "REVISION"], ...rows])}`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  return `History of ${node} (newest first):\n${textTable([["TIME", "AGE", "STATE", "REASON", "REVISION"], ...rows])}`;
 }

@@ -13,12 +13,13 @@ import {
   parseTarget,
   validateOverrideInput,
 } from "../../config/service.ts";
-import { describeStored, table, versionsTable } from "../../config/views.ts";
+import { describeStored, versionsTable } from "../../config/views.ts";
 import { systemClock } from "../../shared/clock.ts";
 import { describeConfig } from "../../shared/config-merge.ts";
 import { ValidationError } from "../../shared/errors.ts";
 import { heartbeatKey } from "../../shared/keys.ts";
 import { BUILTIN_DEFAULT_CONFIG, type ConfigOverride, parseHeartbeat } from "../../shared/schema.ts";
+import { textTable } from "../../shared/text-table.ts";
 import { knownNodeNames, readFleet, readHeartbeats } from "./fleet.ts";
 import { matchNodes } from "./glob.ts";
 import { appliedJson, complianceJson, desiredJson, nodeJson, storedJson, versionJson } from "./json.ts";
@@ -81,7 +82,7 @@ export async function ctlNodes(ctx: CtlContext, opts: { json?: boolean }): Promi
     describeConfig(n.desired.config),
     describeCompliance(n.compliance),
   ]);
-  ctx.out(table([["NODE", "STATE", "APPLIED", "DESIRED", "STATUS"], ...rows]));
+  ctx.out(textTable([["NODE", "STATE", "APPLIED", "DESIRED", "STATUS"], ...rows]));
   return EXIT.ok;
 }
 
@@ -190,7 +191,7 @@ export async function ctlConfigDiff(
     v === null || v === undefined ? "-" : Array.isArray(v) ? v.join(",") || "(none)" : String(v);
   const lines = [
     `${target.node} (${known?.state ?? "UNKNOWN"}): ${describeCompliance(comp)}`,
-    table([
+    textTable([
       ["FIELD", "BUILTIN", "DEFAULT", "OVERRIDE", "DESIRED", "APPLIED", ""],
       ...fields.map((f) => [
         f.field,
