@@ -1,0 +1,83 @@
+// Issue 7: `fleetwatch sim` runs many agents in one process with the agent's own classes.
+// 50 simulated nodes against a real etcd and a real manager: all ALIVE, a crash rate
+// produces DEAD lines (leases left to expire, no revoke), a fleet default change is
+// applied and acknowledged by every live node, and a graceful leave is LEFT.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Etcd3 } from "etcd3";
+import { started, startServer, stopAll } from "./fleet.ts";
+import { type EtcdCluster, spawnFleetwatch, startEtcd, waitFor } from "./harness/index.ts";
+
+let etcd: EtcdCluster;
+let client: Etcd3;
+
+before(async () => {
+  etcd = await startEtcd({ members: 1 });
+  client = new Etcd3({ hosts: etcd.hosts });
+});
+after(async () => {
+  await stopAll();
+  client?.close();
+  await etcd?.stop();
+});
+
+const N = 50;
+const count = (lines: string[], re: RegExp) => new Set(lines.flatMap((l) => re.exec(l)?.[1] ?? [])).size;
+
+test("sim: 50 nodes ALIVE, crashes become DEAD, a fleet default is acked by every live node, leave is LEFT", async () => {
+  const server = await startServer(etcd.endpoints);
+  const sim = spawnFleetwatch(
+    [
+      ...["sim", "--etcd", etcd.endpoints, "--nodes", String(N), "--name-prefix", "t-", "--ttl", "3"],
+      ...["--crash-rate", "1", "--control", "--events", "--no-metrics", "--duration", "60"],
+    ],
+    { name: "sim" },
+  );
+  started.push(sim);
+  await sim.waitForLine(new RegExp(`^\\[Sim\\] ${N}/${N} nodes up`), { timeoutMs: 20_000 });
+  // Every node joins (the crash rate may already be taking some away again).
+  await waitFor(() => count(server.stdout, /^\[\+\] Node (t-\d+) is ALIVE/) === N, {
+    timeoutMs: 15_000,
+    message: `${N} ALIVE lines`,
+  });
+  // One crash a second with a 3 s TTL: DEAD lines within a few seconds, and only for crashed nodes.
+  await waitFor(() => count(server.stdout, /^\[-\] Node (t-\d+) is DEAD \(TTL expired\)$/) >= 3, {
+    timeoutMs: 15_000,
+    message: "DEAD lines for crashed nodes",
+  });
+  const crashed = new Set(
+    sim.stdout.flatMap((l) =>
+      l.startsWith('EV {"ev":"crash"') ? [JSON.parse(l.slice(3)).node as string] : [],
+    ),
+  );
+  for (const line of server.stdout) {
+    const m = /^\[-\] Node (t-\d+) is DEAD/.exec(line);
+    if (m) assert.ok(crashed.has(m[1] as string), `${m[1]} is DEAD but was never crashed`);
+  }
+
+  // A fleet default change: every node still running applies it and acknowledges it in its heartbeat.
+  const res = await client.put("/monitor/config/_default").value(JSON.stringify({ interval: 7 }));
+  const rev = Number(res.header.revision);
+  await waitFor(
+    async () => {
+      const live = await client.getAll().prefix("/monitor/heartbeat/t-").strings();
+      const values = Object.values(live).map((v) => JSON.parse(v));
+      return (
+        values.length > 0 &&
+        values.every((hb) => hb.config?.defaultRevision === rev && hb.config?.interval === 7)
+      );
+    },
+    { timeoutMs: 10_000, message: "every live heartbeat acknowledging the new fleet default" },
+  );
+  assert.ok(sim.count(new RegExp(`"ev":"acked".*"defaultRevision":${rev}`)) > N / 2);
+
+  // A graceful leave through the control channel: LEFT, never DEAD.
+  const alive = await client.getAll().prefix("/monitor/heartbeat/t-").keys();
+  const leaver = alive[0]?.split("/").pop() as string;
+  sim.write(`leave ${leaver}`);
+  await server.waitForLine(`[-] Node ${leaver} LEFT (graceful shutdown)`, { timeoutMs: 5000 });
+
+  sim.write("stop");
+  const exit = await sim.exited;
+  assert.equal(exit.code, 0);
+});
