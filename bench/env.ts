@@ -7,13 +7,27 @@ import { Etcd3 } from "etcd3";
 import { HEARTBEAT_PREFIX, nodeFromKey } from "../src/shared/keys.ts";
 import {
   type EtcdCluster,
+  FLEETWATCH_BIN,
   type FleetwatchProcess,
   freePort,
   REPO_ROOT,
+  type SpawnOptions,
   spawnFleetwatch,
+  spawnProcess,
   startEtcd,
   waitFor,
 } from "../test/integration/harness/index.ts";
+
+/** `bin/fleetwatch <args>`; with `BENCH_CPU_PROF=<dir>` the process writes a V8 CPU profile there on exit. */
+function spawnFw(args: string[], options: SpawnOptions): FleetwatchProcess {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return spawnFleetwatch(args, options);
+  return spawnProcess(
+    process.execPath,
+    ["--cpu-prof", "--cpu-prof-dir", dir, FLEETWATCH_BIN, ...args],
+    options,
+  );
+}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -153,13 +167,10 @@ export async function startBenchEtcd(): Promise<EtcdCluster> {
 export async function startServer(endpoint: string, name = "server"): Promise<FleetwatchProcess> {
   // HTTP (when the server has it) on a free port: the product as deployed, without clashing with a dev server.
   const http = `127.0.0.1:${await freePort()}`;
-  const server = spawnFleetwatch(
-    ["server", "--etcd", endpoint, "--log-level", "info", "--log-format", "json"],
-    {
-      name,
-      env: { FLEETWATCH_HTTP: http },
-    },
-  );
+  const server = spawnFw(["server", "--etcd", endpoint, "--log-level", "info", "--log-format", "json"], {
+    name,
+    env: { FLEETWATCH_HTTP: http },
+  });
   await server.waitForLine("Server started. Watching heartbeats...", { timeoutMs: 20_000 });
   await server.waitForLine(/"msg":"synced"/, { stream: "stderr", timeoutMs: 60_000 });
   return server;
@@ -172,7 +183,7 @@ export interface SimArgs {
 }
 
 export async function startSim(b: Bench, args: SimArgs, upTimeoutMs = 120_000): Promise<FleetwatchProcess> {
-  const sim = spawnFleetwatch(
+  const sim = spawnFw(
     [
       "sim",
       "--etcd",

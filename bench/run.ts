@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       try {
         results[s.name] = await s.run(b);
       } catch (err) {
-        errors[s.name] = err instanceof Error ? err.message.split("\n").slice(0, 6).join("\n") : String(err);
+        errors[s.name] = err instanceof Error ? err.message.split("\n").slice(0, 60).join("\n") : String(err);
         say(`  FAILED: ${errors[s.name]}`);
       }
       say(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);

@@ -176,6 +176,12 @@ export async function fleetDefaultScenario(b: Bench) {
   await managerAcks.waitCount(n, 30_000, "manager config-ack lines").catch(() => undefined);
   const mgr = [...managerAcks.update().values()].map((at) => at - t0);
   const simStatus = sim.stderr.filter((l) => l.includes("sim status")).pop();
+  // Leases the simulator lost (each is a false DEAD at the manager), before and after the put.
+  const lost = simEvents(sim).filter((e) => e.ev === "lost");
+  const leasesLost = {
+    beforePut: lost.filter((e) => e.at < t0).length,
+    afterPut: lost.filter((e) => e.at >= t0).length,
+  };
   await stopSim(sim, false);
   // Leave the fleet default as the built-in one for later scenarios.
   await b.floor.client.delete().key(DEFAULT_CONFIG_KEY);
@@ -187,6 +193,7 @@ export async function fleetDefaultScenario(b: Bench) {
     managerSawAcks: mgr.length,
     managerLastAckMs: mgr.length ? Math.max(...mgr) : undefined,
     simStatus,
+    leasesLost,
   };
 }
 

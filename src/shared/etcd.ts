@@ -41,6 +41,9 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
       // Reconnect quickly after an etcd restart instead of grpc's default 1-120 s backoff.
       "grpc.initial_reconnect_backoff_ms": 100,
       "grpc.max_reconnect_backoff_ms": 1000,
+      // gRPC's default 4 MiB answer limit is hit by a list of ~8,000 registry entries
+      // (measured: 5.8 MB at 11,000 nodes stopped a manager restart with RESOURCE_EXHAUSTED).
+      "grpc.max_receive_message_length": 256 * 1024 * 1024,
     },
     faultHandling: {
       // Skip a dead member of a cluster for a second, not five.
