@@ -2,18 +2,20 @@
 // src/cli/main.ts; this file wires and prints, the modules decide.
 import type { CommonOptions } from "../cli/main.ts";
 import { systemClock } from "../shared/clock.ts";
-import { describeConfig } from "../shared/config-merge.ts";
 import { formatEndpoint } from "../shared/endpoints.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
 import { createLogger } from "../shared/log.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
+import { ackLines, type NodeAck } from "./ack-lines.ts";
 import { handleCommand } from "./command-handler.ts";
 import { parseCommand } from "./commands.ts";
 import { openConsole } from "./console-io.ts";
 import { type FleetHttpServer, startHttpServer } from "./http/index.ts";
 import type { HttpCliOptions } from "./http/options.ts";
-import type { LivenessEffect } from "./liveness.ts";
 import { Manager } from "./manager.ts";
+
+/** How long acks are gathered before printing; short enough to feel immediate. */
+const ACK_BURST_MS = 150;
 
 export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): Promise<void> {
   const log = createLogger(opts.logFormat, opts.logLevel, "server");
@@ -59,9 +61,19 @@ export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): 
     () => void stop(),
   );
 
+  // Acks arrive in bursts (a fleet default change): gather a burst, then print it.
+  let acks: NodeAck[] = [];
+  const flushAcks = () => {
+    for (const line of ackLines(acks)) io.print(line);
+    acks = [];
+  };
   manager.subscribe((effect) => {
-    const line = consoleLine(effect);
-    if (line) io.print(line);
+    if (effect.type === "config-ack") {
+      if (acks.length === 0) setTimeout(flushAcks, ACK_BURST_MS).unref();
+      acks.push({ node: effect.node, ack: effect.ack });
+    } else if (effect.type === "print") {
+      io.print(effect.line);
+    }
     if (effect.type === "transition") {
       log.info({ node: effect.node, from: effect.from, to: effect.to, reason: effect.reason }, "transition");
     }
@@ -73,19 +85,4 @@ export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): 
   http = await startHttpServer(opts, { manager, clock, log }, io.print);
   await manager.start();
   log.info({ nodes: manager.state.nodes.size }, "synced");
-}
-
-function consoleLine(effect: LivenessEffect): string | undefined {
-  switch (effect.type) {
-    case "print":
-      return effect.line;
-    case "config-ack": {
-      const { node, ack } = effect;
-      return ack.rejected
-        ? `[Config] Node ${node} rejected ${ack.rejected.key} (revision ${ack.rejected.revision}): ${ack.rejected.reason}`
-        : `[Config] Node ${node} applied ${describeConfig(ack)} (config revision ${ack.nodeRevision})`;
-    }
-    default:
-      return undefined;
-  }
 }
