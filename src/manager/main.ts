@@ -10,7 +10,7 @@ import { ackLines, type NodeAck } from "./ack-lines.ts";
 import { handleCommand } from "./command-handler.ts";
 import { parseCommand } from "./commands.ts";
 import { openConsole } from "./console-io.ts";
-import { type FleetHttpServer, startHttpServer } from "./http/index.ts";
+import { startHttpServer } from "./http/index.ts";
 import type { HttpCliOptions } from "./http/options.ts";
 import { Manager } from "./manager.ts";
 
@@ -34,7 +34,7 @@ export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): 
       ),
   });
 
-  let http: FleetHttpServer | undefined;
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -2,6 +2,8 @@
 // the leader writes the registry; when it is killed a standby takes over within about a
 // TTL and every transition ends up recorded exactly once.
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { Etcd3 } from "etcd3";
 import { aliveLine, deadLine, startAgent, startServer, stopAll } from "./fleet.ts";
@@ -25,10 +27,31 @@ async function registry(c: Etcd3, node: string): Promise<Entry | undefined> {
   return raw ? (JSON.parse(raw) as Entry) : undefined;
 }
 
-test("kill -9 the leading manager while nodes die and appear: a standby takes over, each transition recorded once", async () => {
+/** An alert webhook receiver that records the (node, state) of every alert it accepts. */
+async function alertReceiver(): Promise<{ url: string; alerts: string[]; close(): void }> {
+  const alerts: string[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      const parsed = JSON.parse(body) as { fleetwatch: { node: string; state: string } };
+      alerts.push(`${parsed.fleetwatch.node} ${parsed.fleetwatch.state}`);
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/alerts`, alerts, close: () => server.close() };
+}
+
+test("kill -9 the leading manager while nodes die and appear: a standby takes over, each transition recorded and alerted once", async () => {
   etcd = await startEtcd({ members: 1 });
   client = new Etcd3({ hosts: etcd.hosts });
-  const serverArgs = ["--http", "off"];
+  const receiver = await alertReceiver();
+  after(() => receiver.close());
+  const serverArgs = ["--http", "off", "--alert-webhook", receiver.url];
   const first = await startServer(etcd.endpoints, serverArgs);
   await first.waitForLine(/^\[HA\] This manager \(.+\) is now leading$/);
   const second = await startServer(etcd.endpoints, serverArgs);
@@ -79,4 +102,9 @@ test("kill -9 the leading manager while nodes die and appear: a standby takes ov
     stays?.history.map((t) => t.state),
     ["ALIVE"],
   );
+
+  // The death is alerted by the new leader, once (joins are not alerts).
+  await waitFor(() => receiver.alerts.length >= 1, { timeoutMs: 15_000, message: "the DEAD alert" });
+  await new Promise((r) => setTimeout(r, 2000)); // a duplicate would come within the retry period
+  assert.deepEqual(receiver.alerts, ["ha-doomed DEAD"]);
 });
