@@ -223,6 +223,32 @@ const NOTES = `## What the profiles and the simulator showed (design changes mad
   watch events of one event-loop turn (profile of a 10,000-node run before the batching:
   \`reduceMany\` self time 34 s = 15.6 % of the manager's profile, all of it the map copy).
 
+- **Goal 4 not met (fleet default at 10,000 nodes: last ack 3.2 s, goal 1 s): etcd's write
+  throughput.** Every node applies the change within 127 ms (table 4, *applied*); what
+  remains is 10,000 acknowledgement puts, one per node (a heartbeat put carrying the ack;
+  real agents are separate processes, so these cannot be merged). They complete at ~3,100
+  puts/s with 250 in flight, while etcd already spends ~47 % of a core on the 10,000 leases'
+  renewals (table 5). More puts in flight do not help: unbounded, etcd 3.4 falls behind on
+  applying and fails lease renewals (2,986 leases lost, above). Meeting 1 s needs ~10,000
+  puts/s from etcd (more/faster cores, or a separate etcd for acks) or an ack that is not a
+  per-node write.
+- **Goal 6 borderline (cold start at 10,000 live nodes: 1,028 ms in the full run).** That
+  manager knew 22,411 nodes (12,411 DEAD ones left by the earlier scenarios of the run) and
+  started its HTTP dashboard too. Measured separately with 10,000 known nodes under
+  \`--cpu-prof\`: 716 ms with HTTP, 427 ms with \`--http off\`. The profile has no single
+  hotspot: loading and transpiling modules through tsx after "Server started" (~15 %), GC
+  (9 %), registry parsing (2 %), the reducer's snapshot (4 %; 90 ms for 22,000 views in a
+  micro-benchmark).
+- **A manager restart failed above ~8,000 known nodes (fixed).** The registry list of 11,000
+  nodes is a 5.8 MB gRPC answer, over the client's 4 MiB default: the restarted manager
+  retried "RESOURCE_EXHAUSTED" forever and never synced. \`createEtcdClient\` now accepts
+  answers up to 256 MiB.
+- **The simulator itself is CPU-bound at 10,000 nodes on 2 shared cores.** In one rehearsal
+  run, while other engineers' tests loaded the machine, it lost 20,146 leases during the
+  10,000-node fleet scenario (its event loop was starved; \`LeaseKeeper\` reports a lease lost
+  after a TTL without an answer). The final run lost none (\`results.json\`: fleet.leasesLost).
+- Percentiles are nearest-rank: with 50-200 samples p99 is the largest or second-largest value.
+
 Profiles: \`BENCH_CPU_PROF=<dir> npm run bench -- --only <scenario>\` runs the server and simulator
 under \`node --cpu-prof\`.
 `;

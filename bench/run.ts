@@ -2,7 +2,7 @@
 // `npm run bench -- --only <scenario>`. Starts its own etcd on free loopback ports and
 // a real `fleetwatch server`, runs the scenarios of issue 7, prints a table and writes
 // bench/results.json and bench/RESULTS.md. Every load is bounded in count and time.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Bench, FloorWatcher, machineInfo, startBenchEtcd, startServer } from "./env.ts";
@@ -45,10 +45,15 @@ function parseArgs(argv: string[]): { full: boolean; only: string[] } {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--full") out.full = true;
-    else if (arg === "--only") out.only.push(...(argv[++i] ?? "").split(",").filter(Boolean));
+    else if (arg === "--render-only") {
+      // Re-render RESULTS.md from the results.json of the last run (after editing report.ts).
+      const report = JSON.parse(readFileSync(join(HERE, "results.json"), "utf8"));
+      writeFileSync(join(HERE, "RESULTS.md"), renderMarkdown(report));
+      process.exit(0);
+    } else if (arg === "--only") out.only.push(...(argv[++i] ?? "").split(",").filter(Boolean));
     else if (arg === "--help" || arg === "-h") {
       console.log(
-        `usage: npm run bench -- [--full] [--only ${SCENARIOS.map((s) => s.name).join("|")}[,...]]`,
+        `usage: npm run bench -- [--full] [--render-only] [--only ${SCENARIOS.map((s) => s.name).join("|")}[,...]]`,
       );
       process.exit(0);
     } else {
