@@ -7,6 +7,7 @@ import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import type { LogFormat } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
 import { registerSimCommand } from "../sim/register.ts";
+import { integerArg } from "./args.ts";
 import { registerConfigCommands } from "./ctl/register.ts";
 
 function endpointsArg(value: string): Endpoint[] {
@@ -15,15 +16,6 @@ function endpointsArg(value: string): Endpoint[] {
   } catch (err) {
     throw new InvalidArgumentError(errorMessage(err).replace(/^--etcd: /, ""));
   }
-}
-
-export function integerArg(min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number`);
-    const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`${n} is out of range ${min}-${max}`);
-    return n;
-  };
 }
 
 function nodeNameArg(value: string): string {

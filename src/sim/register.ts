@@ -1,5 +1,6 @@
 // `fleetwatch sim` flags, declared here and wired into src/cli/main.ts with one call.
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { integerArg, secondsArg } from "../cli/args.ts";
 import type { CommonOptions } from "../cli/main.ts";
 import type { SimOptions } from "./main.ts";
 
@@ -10,22 +11,6 @@ function rateArg(value: string): number {
   return n;
 }
 
-function wholeArg(min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number`);
-    const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`${n} is out of range ${min}-${max}`);
-    return n;
-  };
-}
-
-function secondsArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 86_400)
-    throw new InvalidArgumentError(`"${value}" is not 0-86400 seconds`);
-  return n;
-}
-
 export function registerSimCommand(program: Command, withEtcdOptions: (cmd: Command) => Command): void {
   withEtcdOptions(
     program
@@ -33,14 +18,14 @@ export function registerSimCommand(program: Command, withEtcdOptions: (cmd: Comm
       .description("simulate N agents in one process (same agent code, synthetic samples) for load tests"),
   )
     .addOption(
-      new Option("--nodes <n>", "number of simulated nodes").default(100).argParser(wholeArg(1, 100_000)),
+      new Option("--nodes <n>", "number of simulated nodes").default(100).argParser(integerArg(1, 100_000)),
     )
     .addOption(
-      new Option("--ttl <seconds>", "lease TTL of every node").default(5).argParser(wholeArg(2, 3600)),
+      new Option("--ttl <seconds>", "lease TTL of every node").default(5).argParser(integerArg(2, 3600)),
     )
     .option("--name-prefix <prefix>", "node names are <prefix><number>", "sim-")
     .addOption(
-      new Option("--start-index <n>", "number of the first node").default(1).argParser(wholeArg(0, 1e9)),
+      new Option("--start-index <n>", "number of the first node").default(1).argParser(integerArg(0, 1e9)),
     )
     .addOption(
       new Option("--crash-rate <per-second>", "crash random nodes (stop renewing, no revoke)")
@@ -54,7 +39,7 @@ export function registerSimCommand(program: Command, withEtcdOptions: (cmd: Comm
     )
     .addOption(
       new Option("--restart-after <seconds>", "restart a crashed or departed node after this long").argParser(
-        secondsArg,
+        secondsArg(86_400),
       ),
     )
     .addOption(
@@ -66,13 +51,13 @@ export function registerSimCommand(program: Command, withEtcdOptions: (cmd: Comm
         .default("shared"),
     )
     .addOption(
-      new Option("--batch <n>", "lease grants in flight at once").default(250).argParser(wholeArg(1, 250)),
+      new Option("--batch <n>", "lease grants in flight at once").default(250).argParser(integerArg(1, 250)),
     )
     .option("--no-metrics", "do not publish synthetic metrics samples")
     .addOption(
       new Option("--duration <seconds>", "stop by itself after this long (0: run until interrupted)")
         .default(0)
-        .argParser(secondsArg),
+        .argParser(secondsArg(86_400)),
     )
     .option("--events", "print one JSON line per event (EV {...}) for the benchmark", false)
     .option("--control", "read commands from stdin: crash|leave|restart <node>, stop", false)

@@ -1,14 +1,8 @@
 // Commander definitions of `fleetwatch ctl nodes` and `fleetwatch ctl config ...`. Kept
 // light: the implementations are imported when a command runs.
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
+import { secondsArg } from "../args.ts";
 import type { CommonOptions } from "../main.ts";
-
-function secondsArg(value: string): number {
-  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > 3600) {
-    throw new InvalidArgumentError(`"${value}" is not a number of seconds between 0 and 3600`);
-  }
-  return Number(value);
-}
 
 /** `withEtcdOptions` is passed in so every ctl command takes the same --etcd/TLS options. */
 export function registerConfigCommands(ctl: Command, withEtcdOptions: (cmd: Command) => Command): void {
@@ -59,7 +53,7 @@ export function registerConfigCommands(ctl: Command, withEtcdOptions: (cmd: Comm
     .addOption(
       new Option("--wait <seconds>", "how long to wait for nodes to acknowledge (bulk; single with --wait)")
         .default(10)
-        .argParser(secondsArg),
+        .argParser(secondsArg(3600)),
     )
     .option("--no-wait", "do not wait for acknowledgements")
     .option("--json", "machine-readable output (docs/config.md)")
