@@ -97,6 +97,10 @@ export const livenessLines = {
   left: (node: string) => `[-] Node ${node} LEFT (graceful shutdown)`,
   known: (view: NodeView) =>
     `[=] Node ${view.node}: ${view.state} since ${new Date(view.since).toISOString()}`,
+  knownSummary: (views: NodeView[]) => {
+    const count = (state: NodeState) => views.filter((v) => v.state === state).length;
+    return `[=] ${views.length} known nodes unchanged: ${count("ALIVE")} ALIVE, ${count("DEAD")} DEAD, ${count("LEFT")} LEFT (type "nodes" for the table)`;
+  },
   lost: (detail: string) => `[!] Lost connection to etcd (${detail}); declaring nothing until it is back`,
   restored: () => "[!] Connection to etcd restored; catching up on missed events",
 };
@@ -239,12 +243,22 @@ function onSnapshot(
   if (ev.cause === "startup") {
     // Print every known node's state once; nodes that just changed already have their line.
     const changed = new Set(effects.flatMap((e) => (e.type === "transition" ? [e.node] : [])));
-    for (const view of [...nodes.values()].sort(byName)) {
-      if (!changed.has(view.node)) effects.push({ type: "print", line: livenessLines.known(view) });
+    const unchanged = [...nodes.values()].filter((view) => !changed.has(view.node));
+    if (unchanged.length <= KNOWN_DETAIL_LIMIT) {
+      for (const view of unchanged.sort(byName))
+        effects.push({ type: "print", line: livenessLines.known(view) });
+    } else {
+      effects.push({ type: "print", line: livenessLines.knownSummary(unchanged) });
     }
   }
   return effects;
 }
+
+/**
+ * Up to this many unchanged nodes are listed one line each at start-up; a fleet of
+ * thousands gets one summary line instead (`nodes` shows the table).
+ */
+export const KNOWN_DETAIL_LIMIT = 50;
 
 const ackKey = (ack: ConfigAck | undefined) =>
   ack ? `${ack.nodeRevision}/${ack.defaultRevision}/${ack.rejected?.revision ?? ""}` : "";

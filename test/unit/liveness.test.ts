@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import {
   HISTORY_LIMIT,
   initialLiveness,
+  KNOWN_DETAIL_LIMIT,
   type LivenessEffect,
   type LivenessEvent,
   type LivenessState,
@@ -618,5 +619,41 @@ describe("liveness reduce: purity", () => {
     const a = reduceChecked(initialLiveness, put("n", 5, 5), sec(1)).state;
     assert.notEqual(a, initialLiveness);
     assert.notEqual(a.nodes, initialLiveness.nodes);
+  });
+});
+
+describe("start-up listing of a large fleet", () => {
+  test(`more than KNOWN_DETAIL_LIMIT unchanged nodes give one summary line; changes keep their own lines`, () => {
+    const count = KNOWN_DETAIL_LIMIT + 10;
+    const views: NodeView[] = Array.from({ length: count }, (_, i) => ({
+      node: `n${i}`,
+      state: i < 3 ? "DEAD" : "ALIVE",
+      since: 1,
+      firstSeen: 1,
+      lastSeen: 1,
+      createRevision: i < 3 ? 0 : 100 + i,
+      leaving: false,
+      history: [],
+    }));
+    const restored = reduce(initialLiveness, { type: "restore", views }, 1000).state;
+    // Every ALIVE node still has its key except n3, which died while the manager was down.
+    const heartbeats = views
+      .filter((v) => v.state === "ALIVE" && v.node !== "n3")
+      .map((v) => ({
+        node: v.node,
+        heartbeat: { status: "alive" as const, ts: 1 },
+        createRevision: v.createRevision,
+        modRevision: v.createRevision,
+      }));
+    const { effects } = reduce(
+      restored,
+      { type: "snapshot", heartbeats, revision: 500, cause: "startup" },
+      2000,
+    );
+    const lines = effects.flatMap((e) => (e.type === "print" ? [e.line] : []));
+    assert.deepEqual(lines, [
+      "[-] Node n3 is DEAD (TTL expired while the manager was down)",
+      `[=] ${count - 1} known nodes unchanged: ${count - 4} ALIVE, 3 DEAD, 0 LEFT (type "nodes" for the table)`,
+    ]);
   });
 });
