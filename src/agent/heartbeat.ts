@@ -156,11 +156,16 @@ export class Heartbeat {
     if (lease !== this.leaseId || this.stop.signal.aborted) return;
     this.leaseId = undefined;
     this.options.events.lost(reason);
-    // If etcd extended the old lease (leader election), it expires on its own with no keys left on it.
-    this.options.client.leaseClient.leaseRevoke({ ID: lease }).catch(() => undefined);
-    this.establish().catch((err: unknown) => {
-      if (err instanceof EtcdAccessDeniedError && this.options.events.denied) this.options.events.denied(err);
-      else throw err;
-    });
+    // The keeper also gives up after a TTL without answers, while etcd may still hold the
+    // lease (it extends every lease on a leader change or restart). Revoking it now would
+    // delete the heartbeat key: a false DEAD. Re-putting the keys under the new lease moves
+    // them off the old one, so revoke it only after that; it then holds nothing.
+    this.establish()
+      .then(() => this.options.client.leaseClient.leaseRevoke({ ID: lease }).catch(() => undefined))
+      .catch((err: unknown) => {
+        if (err instanceof EtcdAccessDeniedError && this.options.events.denied)
+          this.options.events.denied(err);
+        else throw err;
+      });
   }
 }

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Etcd3 } from "etcd3";
+import { Heartbeat } from "../../src/agent/heartbeat.ts";
+import type { LeaseKeeper, LeaseListener } from "../../src/shared/lease-keeper.ts";
+
+/**
+ * A tiny etcd: keys attached to leases, applied in the order the calls are made (one
+ * connection), and a log of every key deletion a watcher would see.
+ */
+function fakeEtcd() {
+  const keys = new Map<string, string>(); // key -> lease
+  const deleted: string[] = [];
+  const listeners = new Map<string, LeaseListener>();
+  let next = 1;
+  const revoke = (id: string) => {
+    for (const [key, lease] of keys)
+      if (lease === id) {
+        keys.delete(key);
+        deleted.push(key);
+      }
+  };
+  const client = {
+    put: (key: string) => ({
+      value: () => ({
+        lease: (lease: string) => ({
+          exec: async () => {
+            keys.set(key, lease);
+          },
+        }),
+      }),
+    }),
+    leaseClient: {
+      leaseRevoke: ({ ID }: { ID: string }) => {
+        revoke(ID);
+        return Promise.resolve({});
+      },
+    },
+  } as unknown as Etcd3;
+  const keeper = {
+    grant: async () => `L${next++}`,
+    track: (id: string, _ttl: number, listener: LeaseListener) => listeners.set(id, listener),
+    untrack: (id: string) => listeners.delete(id),
+    revoke: async (id: string) => {
+      listeners.delete(id);
+      revoke(id);
+    },
+  } as unknown as LeaseKeeper;
+  return { client, keeper, keys, deleted, listeners };
+}
+
+test("a lease the keeper gave up on is revoked only after the keys moved to the new lease (no false DEAD)", async () => {
+  const etcd = fakeEtcd();
+  const established: string[] = [];
+  const heartbeat = new Heartbeat({
+    client: etcd.client,
+    keeper: etcd.keeper,
+    node: "n1",
+    ttlS: 5,
+    clock: { now: () => 0 },
+    events: {
+      renewed: () => undefined,
+      established: (lease) => established.push(lease),
+      lost: () => undefined,
+      retrying: () => undefined,
+    },
+  });
+  await heartbeat.start();
+  await heartbeat.publish("/monitor/metrics/n1", "{}");
+  assert.equal(etcd.keys.get("/monitor/heartbeat/n1"), "L1");
+
+  // No keepalive answer for a whole TTL (etcd failing over or restarting), but etcd still
+  // holds L1: it extends every lease when a new leader takes over.
+  etcd.listeners.get("L1")?.lost("no keepalive answer for 5s");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+
+  assert.deepEqual(established, ["L1", "L2"]);
+  assert.equal(etcd.keys.get("/monitor/heartbeat/n1"), "L2");
+  assert.equal(etcd.keys.get("/monitor/metrics/n1"), "L2");
+  assert.deepEqual(etcd.deleted, [], "the heartbeat key was deleted: the manager prints a false DEAD");
+  heartbeat.release();
+});
