@@ -77,7 +77,16 @@ export class LeaderElection {
     const ttlS = this.options.ttlS ?? 5;
     for (let attempt = 0; !this.stop.signal.aborted; attempt++) {
       try {
-        this.leaseId ??= await keeper.grant(ttlS);
+        if (this.leaseId === undefined) {
+          const granted = await keeper.grant(ttlS);
+          this.leaseId = granted;
+          // Renew it from now on: a failed transaction below is retried with this lease, which
+          // must not expire meanwhile (etcd would refuse every retry: "lease not found").
+          keeper.track(granted, ttlS, {
+            renewed: () => {},
+            lost: (reason) => this.onLeaseLost(granted, reason),
+          });
+        }
         const lease = this.leaseId;
         const res = await client.kv.txn({
           compare: [{ key: Buffer.from(LEADER_KEY), target: "Create", result: "Equal", create_revision: 0 }],
@@ -92,7 +101,6 @@ export class LeaderElection {
           ],
           failure: [{ request_range: { key: Buffer.from(LEADER_KEY) } }],
         });
-        keeper.track(lease, ttlS, { renewed: () => {}, lost: (reason) => this.onLeaseLost(lease, reason) });
         if (res.succeeded) {
           this.term = Number(res.header.revision); // the put's revision is the key's create_revision
           this.options.onChange({ role: "leader", term: this.term });
