@@ -2,7 +2,7 @@
 // - "alertmanager": the body Prometheus Alertmanager POSTs to its webhook receivers
 //   (version "4"), so tools that accept Alertmanager webhooks accept ours. DEAD and LEFT
 //   fire; RECOVERED resolves the node's FleetwatchNodeDead alert.
-// - "slack": a Slack incoming-webhook message (`text`, with mrkdwn).
+// - "slack": a Slack incoming-webhook message (`text`, with mrkdwn; `&`, `<`, `>` escaped).
 // Both carry node, state, time and reason, and the idempotency key `<node>/<revision>`.
 
 export type AlertFormat = "alertmanager" | "slack";
@@ -76,7 +76,7 @@ function alertmanagerBody(a: AlertRecord, externalUrl: string) {
         annotations,
         startsAt: time,
         endsAt: firing ? "0001-01-01T00:00:00Z" : time,
-        generatorURL: `${externalUrl}/nodes/${encodeURIComponent(a.node)}`,
+        generatorURL: externalUrl ? `${externalUrl}/nodes/${encodeURIComponent(a.node)}` : "",
         fingerprint: idempotencyKey(a),
       },
     ],
@@ -92,12 +92,28 @@ function alertmanagerBody(a: AlertRecord, externalUrl: string) {
   };
 }
 
+/**
+ * Slack reads `&`, `<` and `>` in `text` as markup (`<url|label>` links, `<!channel>`
+ * mentions); everything else is literal. Text from etcd (the reason) is escaped with the
+ * three entities Slack documents, so it can neither break the link nor ping a channel.
+ */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 function slackBody(a: AlertRecord, externalUrl: string) {
   const icon =
     a.kind === "DEAD" ? ":red_circle:" : a.kind === "LEFT" ? ":white_circle:" : ":large_green_circle:";
   const time = new Date(a.at).toISOString();
+  // Without a dashboard (--http off) there is nothing to link to: a relative link is broken.
+  const link = externalUrl ? `<${externalUrl}/nodes/${encodeURIComponent(a.node)}|dashboard>, ` : "";
   return {
-    // Only `text`: Slack rejects payloads it does not understand, so no extra fields.
-    text: `${icon} *${summary(a)}* at ${time} (<${externalUrl}/nodes/${encodeURIComponent(a.node)}|dashboard>, revision ${a.revision})`,
+    // Only `text` (mrkdwn by default), the one field every incoming webhook accepts.
+    text: `${icon} *${slackEscape(summary(a))}* at ${time} (${link}revision ${a.revision})`,
   };
+}
+
+/** Base URL of the dashboard for links in alerts: `http://host:port`, IPv6 in brackets. */
+export function dashboardUrl(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }

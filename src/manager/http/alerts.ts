@@ -48,8 +48,8 @@ export interface AlertOptions {
   client: Etcd3;
   webhooks: string[];
   format: AlertFormat;
-  /** Base URL of the dashboard for links in the messages. */
-  externalUrl: string;
+  /** Base URL of the dashboard for links in the messages ("" without one). Read per alert: port 0 is known only once bound. */
+  externalUrl: () => string;
   clock: Clock;
   log: Logger;
   timed: EtcdTimer;
@@ -245,7 +245,7 @@ export class AlertDispatcher {
   }
 
   private async post(key: string, rec: AlertRecord, hook: Webhook): Promise<void> {
-    const body = JSON.stringify(alertBody(rec, this.o.format, this.o.externalUrl));
+    const body = JSON.stringify(alertBody(rec, this.o.format, this.o.externalUrl()));
     for (let attempt = 0; !this.stopSignal.signal.aborted; attempt++) {
       // A manager that lost leadership stops; the new leader resends from the record.
       if (!this.o.isLeader()) return;

@@ -11,13 +11,18 @@ const digest = (s: string) => createHash("sha256").update(s).digest();
  * make the request succeed, so 401 would mislead), 401 for a missing or wrong token.
  */
 export function requireToken(req: IncomingMessage, token: string | undefined): void {
+  checkBearer(req.headers.authorization, token);
+}
+
+/** The check of requireToken on the `Authorization` header's value alone (pure). */
+export function checkBearer(authorization: string | undefined, token: string | undefined): void {
   if (token === undefined) {
     throw new HttpError(
       403,
       "writes are disabled: this server was started without an API token (set --api-token or FLEETWATCH_API_TOKEN)",
     );
   }
-  const header = req.headers.authorization ?? "";
+  const header = authorization ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   const challenge = { "www-authenticate": 'Bearer realm="fleetwatch"' };
   if (!match)

@@ -36,11 +36,20 @@ export function sendError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, { error: err.message, ...(err.field ? { field: err.field } : {}) }, err.headers);
 }
 
+/**
+ * Whether a `Content-Length` header announces more than `limit` bytes, so the request can be
+ * refused before its body is read. An absent or unparseable header says nothing (the body is
+ * then counted as it arrives).
+ */
+export function declaredTooLarge(contentLength: string | undefined, limit = MAX_BODY_BYTES): boolean {
+  const declared = Number(contentLength);
+  return Number.isFinite(declared) && declared > limit;
+}
+
 /** Reads the body, refusing more than `limit` bytes (413) before buffering it all. */
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
   const tooLarge = () => new HttpError(413, `request body is larger than ${limit} bytes`);
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) {
+  if (declaredTooLarge(req.headers["content-length"], limit)) {
     req.resume();
     throw tooLarge();
   }

@@ -67,7 +67,7 @@ function startAlertsAlone(
     client: manager.client,
     webhooks: hooks,
     format,
-    externalUrl: "",
+    externalUrl: () => "",
     clock: deps.clock,
     log: deps.log,
     timed: (_op, call) => call(),

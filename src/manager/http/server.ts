@@ -14,12 +14,13 @@ import type { Logger } from "../../shared/log.ts";
 import { nodeNameProblem } from "../../shared/node-name.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
-import type { AlertFormat } from "./alert-format.ts";
+import { type AlertFormat, dashboardUrl } from "./alert-format.ts";
 import { AlertDispatcher } from "./alerts.ts";
 import { requireToken } from "./auth.ts";
 import { ConfigView } from "./config-view.ts";
 import { type FleetEvent, type NodeSummary, recentEvents, summarize } from "./fleet-view.ts";
 import { HttpError, readJson, sendError, sendJson } from "./http-util.ts";
+import { decodeNode, expectedRevisionFrom, mergeFrom, optionalInt, parseRollbackBody } from "./params.ts";
 import { PrefixMirror } from "./prefix-mirror.ts";
 import { FleetMetrics } from "./prom.ts";
 import { type MetricSample, parseSample, SampleRing } from "./samples.ts";
@@ -82,7 +83,9 @@ export class FleetHttpServer {
       client: manager.client,
       webhooks: opts.webhooks,
       format: opts.alertFormat,
-      externalUrl: `http://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`,
+      // The port actually bound (--http host:0 picks one), the host as configured.
+      externalUrl: () =>
+        dashboardUrl(opts.host, (this.server.address() as AddressInfo | null)?.port ?? opts.port),
       clock,
       log,
       timed,
@@ -386,7 +389,7 @@ export class FleetHttpServer {
 
   /** A known node's view, or 400 (bad name) / 404 (never seen). */
   private knownNode(params: Params): NodeView {
-    const node = decodeNode(params);
+    const node = decodeNode(params[0]);
     const view = this.deps.manager.state.nodes.get(node);
     if (!view)
       throw new HttpError(404, `unknown node "${node}": the manager has never seen its heartbeat`, "node");
@@ -435,7 +438,7 @@ export class FleetHttpServer {
 
   /** Config routes accept nodes the manager knows or that already have a stored override. */
   private nodeTarget(params: Params, mustExist: boolean): ConfigTarget {
-    const node = decodeNode(params);
+    const node = decodeNode(params[0]);
     if (mustExist && !this.deps.manager.state.nodes.has(node) && !this.configView.entry(node)) {
       throw new HttpError(
         404,
@@ -468,16 +471,16 @@ export class FleetHttpServer {
     const t = target();
     const body = await readJson(req);
     validateOverrideInput(body); // 400 naming the field before any etcd request
-    const expectedRevision = expectedFrom(req, url.searchParams.get("expectedRevision"));
-    const merge = url.searchParams.get("merge");
-    if (merge !== null && merge !== "true" && merge !== "false") {
-      throw new HttpError(400, `merge must be true or false (got "${merge}")`, "merge");
-    }
+    const expectedRevision = expectedRevisionFrom(
+      req.headers["if-match"],
+      url.searchParams.get("expectedRevision"),
+    );
+    const merge = mergeFrom(url.searchParams.get("merge"));
     const result = await this.metrics.timed("config.set", () =>
       this.config.set(t, body, {
         author: author(req),
         ...(expectedRevision !== undefined ? { expectedRevision } : {}),
-        merge: merge === "true",
+        merge,
       }),
     );
     sendJson(res, 200, result, { etag: `"${result.revision}"` });
@@ -495,33 +498,8 @@ export class FleetHttpServer {
   ): Promise<void> {
     requireToken(req, this.opts.token);
     const t = target();
-    const body = await readJson(req);
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new HttpError(400, 'body must be a JSON object like {"version": 3}', "body");
-    }
-    const { version, expectedRevision: bodyExpected, ...rest } = body as Record<string, unknown>;
-    const unknown = Object.keys(rest);
-    if (unknown.length > 0) {
-      throw new HttpError(
-        400,
-        `unknown field "${unknown[0]}" (allowed: version, expectedRevision)`,
-        unknown[0],
-      );
-    }
-    if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1) {
-      throw new HttpError(
-        400,
-        `version must be a whole number >= 1 (got ${JSON.stringify(version)})`,
-        "version",
-      );
-    }
-    if (
-      bodyExpected !== undefined &&
-      (typeof bodyExpected !== "number" || !Number.isSafeInteger(bodyExpected))
-    ) {
-      throw new HttpError(400, "expectedRevision must be a whole number", "expectedRevision");
-    }
-    const expectedRevision = (bodyExpected as number | undefined) ?? expectedFrom(req, null);
+    const { version, expectedRevision: bodyExpected } = parseRollbackBody(await readJson(req));
+    const expectedRevision = bodyExpected ?? expectedRevisionFrom(req.headers["if-match"], null);
     const result = await this.metrics.timed("config.rollback", () =>
       this.config.rollback(t, version, {
         author: author(req),
@@ -530,37 +508,6 @@ export class FleetHttpServer {
     );
     sendJson(res, 200, result, { etag: `"${result.revision}"` });
   }
-}
-
-function decodeNode(params: Params): string {
-  let node: string;
-  try {
-    node = decodeURIComponent(params[0] ?? "");
-  } catch {
-    throw new HttpError(400, "node name is not valid percent-encoding", "node");
-  }
-  const problem = nodeNameProblem(node);
-  if (problem) throw new HttpError(400, problem, "node");
-  return node;
-}
-
-function optionalInt(text: string | null, field: string): number | undefined {
-  if (text === null) return undefined;
-  if (!/^\d{1,15}$/.test(text))
-    throw new HttpError(400, `${field} must be a whole number (got "${text}")`, field);
-  return Number(text);
-}
-
-/** `If-Match: 42` / `If-Match: "42"` or `?expectedRevision=42`: compare-and-swap on that mod_revision. */
-function expectedFrom(req: IncomingMessage, query: string | null): number | undefined {
-  const header = req.headers["if-match"];
-  if (header !== undefined) {
-    const m = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
-    if (!m)
-      throw new HttpError(400, `If-Match must be a revision number like "42" (got ${header})`, "If-Match");
-    return Number(m[1]);
-  }
-  return optionalInt(query, "expectedRevision");
 }
 
 function author(req: IncomingMessage): string {

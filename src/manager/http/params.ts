@@ -1,0 +1,77 @@
+// Parsing of what a request names in its path, query, headers and rollback body. Pure:
+// strings in, values out or an HttpError (400) naming the parameter.
+import { nodeNameProblem } from "../../shared/node-name.ts";
+import { HttpError } from "./http-util.ts";
+
+/** The node of a `/api/nodes/<node>...` path segment: percent-decoded and a valid name, else 400. */
+export function decodeNode(segment: string | undefined): string {
+  let node: string;
+  try {
+    node = decodeURIComponent(segment ?? "");
+  } catch {
+    throw new HttpError(400, "node name is not valid percent-encoding", "node");
+  }
+  const problem = nodeNameProblem(node);
+  if (problem) throw new HttpError(400, problem, "node");
+  return node;
+}
+
+/** A whole-number query parameter (up to 15 digits), undefined when absent, else 400. */
+export function optionalInt(text: string | null, field: string): number | undefined {
+  if (text === null) return undefined;
+  if (!/^\d{1,15}$/.test(text))
+    throw new HttpError(400, `${field} must be a whole number (got "${text}")`, field);
+  return Number(text);
+}
+
+/**
+ * The expected revision of a compare-and-swap write: `If-Match: 42` / `If-Match: "42"`
+ * (a weak `W/"42"` too) wins over `?expectedRevision=42`; undefined when neither is given.
+ */
+export function expectedRevisionFrom(ifMatch: string | undefined, query: string | null): number | undefined {
+  if (ifMatch !== undefined) {
+    const m = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(ifMatch);
+    if (!m)
+      throw new HttpError(400, `If-Match must be a revision number like "42" (got ${ifMatch})`, "If-Match");
+    return Number(m[1]);
+  }
+  return optionalInt(query, "expectedRevision");
+}
+
+/** `?merge=true|false`; absent is false. */
+export function mergeFrom(text: string | null): boolean {
+  if (text !== null && text !== "true" && text !== "false") {
+    throw new HttpError(400, `merge must be true or false (got "${text}")`, "merge");
+  }
+  return text === "true";
+}
+
+/** The body of a rollback request: `{"version": 3, "expectedRevision"?: 42}`. */
+export function parseRollbackBody(body: unknown): { version: number; expectedRevision: number | undefined } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'body must be a JSON object like {"version": 3}', "body");
+  }
+  const { version, expectedRevision, ...rest } = body as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) {
+    throw new HttpError(
+      400,
+      `unknown field "${unknown[0]}" (allowed: version, expectedRevision)`,
+      unknown[0],
+    );
+  }
+  if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1) {
+    throw new HttpError(
+      400,
+      `version must be a whole number >= 1 (got ${JSON.stringify(version)})`,
+      "version",
+    );
+  }
+  if (
+    expectedRevision !== undefined &&
+    (typeof expectedRevision !== "number" || !Number.isSafeInteger(expectedRevision))
+  ) {
+    throw new HttpError(400, "expectedRevision must be a whole number", "expectedRevision");
+  }
+  return { version, expectedRevision: expectedRevision as number | undefined };
+}
