@@ -374,12 +374,15 @@ export class ConfigService {
     return { key, revision, version };
   }
 
-  /** Re-applies kept version `version` as a new version. */
+  /**
+   * Re-applies kept version `version` as a new version. `removed` says the chosen version
+   * removed the override (value null), so the rollback deleted the key; `value` is then `{}`.
+   */
   async rollback(
     target: ConfigTarget,
     version: number,
     opts: { author: string; expectedRevision?: number },
-  ): Promise<SetResult> {
+  ): Promise<SetResult & { removed: boolean }> {
     const author = checkAuthor(opts.author);
     checkExpected(opts.expectedRevision);
     if (target.kind === "node") parseTarget(target.node);
@@ -398,7 +401,7 @@ export class ConfigService {
       replacedInvalid: false,
       rollbackOf: version,
     }));
-    return unwrap(outcome);
+    return { ...unwrap(outcome), removed: chosen.value === null };
   }
 
   // ---- internals -------------------------------------------------------------------

@@ -30,6 +30,13 @@ export function describeVersionValue(v: ConfigVersion): string {
   return v.rollbackOf ? `${value} (rollback to v${v.rollbackOf})` : value;
 }
 
+/** What removing a target's override means for the nodes, for messages after a remove. */
+export function describeRemoval(target: ConfigTarget): string {
+  return target.kind === "default"
+    ? "removes the fleet default: nodes run the built-in defaults and their own overrides"
+    : `removes the override: ${target.node} runs the fleet default`;
+}
+
 export function versionsTable(target: ConfigTarget, versions: ConfigVersion[], now: number): string {
   const name = target.kind === "default" ? "the fleet default" : target.node;
   if (versions.length === 0) return `No config versions recorded for ${name}.`;

@@ -3,7 +3,7 @@
 // write; human output on stdout, `--json` output as documented in docs/config.md.
 import { hostname, userInfo } from "node:os";
 import type { Etcd3 } from "etcd3";
-import { ackedRevision, describeCompliance } from "../../config/compliance.ts";
+import { ackedRevision, type Compliance, describeCompliance } from "../../config/compliance.ts";
 import { intervalFromText, metricsFromText, readConfigFile } from "../../config/input.ts";
 import {
   type BulkOutcome,
@@ -13,7 +13,7 @@ import {
   parseTarget,
   validateOverrideInput,
 } from "../../config/service.ts";
-import { describeStored, versionsTable } from "../../config/views.ts";
+import { describeRemoval, describeStored, versionsTable } from "../../config/views.ts";
 import { systemClock } from "../../shared/clock.ts";
 import { describeConfig } from "../../shared/config-merge.ts";
 import { ValidationError } from "../../shared/errors.ts";
@@ -140,8 +140,27 @@ export async function ctlConfigRollback(
   });
   if (opts.json) print(ctx, { ...result, rollbackOf: Number(opts.to) });
   else {
+    // Version `to` recorded a removal: the rollback deleted the key, it did not store `{}`.
+    const what = result.removed ? describeRemoval(target) : JSON.stringify(result.value);
     ctx.out(
-      `Rolled back ${result.key} to version ${opts.to}: ${JSON.stringify(result.value)} (revision ${result.revision}, new version ${result.version})`,
+      `Rolled back ${result.key} to version ${opts.to}: ${what} (revision ${result.revision}, new version ${result.version})`,
+    );
+  }
+  return EXIT.ok;
+}
+
+export async function ctlConfigRemove(
+  ctx: CtlContext,
+  node: string | undefined,
+  opts: TargetOptions & { expectRevision?: string; json?: boolean },
+): Promise<number> {
+  const target = resolveTarget(node, opts);
+  const expectedRevision = parseRevisionOption(opts.expectRevision, "expect-revision");
+  const result = await service(ctx.client).remove(target, { author: ctlAuthor(), expectedRevision });
+  if (opts.json) print(ctx, { ...result, removed: true });
+  else {
+    ctx.out(
+      `Removed ${result.key}: ${describeRemoval(target)} (revision ${result.revision}, version ${result.version})`,
     );
   }
   return EXIT.ok;
@@ -185,7 +204,7 @@ export async function ctlConfigDiff(
       override: storedJson(override),
       fields,
     });
-    return EXIT.ok;
+    return diffExit(comp);
   }
   const cell = (v: unknown): string =>
     v === null || v === undefined ? "-" : Array.isArray(v) ? v.join(",") || "(none)" : String(v);
@@ -216,7 +235,12 @@ export async function ctlConfigDiff(
   if (!fleetDefault.valid) lines.push(`default  ${fleetDefault.key}: ${describeStored(fleetDefault)}`);
   if (!override.valid) lines.push(`override ${override.key}: ${describeStored(override)}`);
   ctx.out(lines.join("\n"));
-  return EXIT.ok;
+  return diffExit(comp);
+}
+
+/** `diff` gates scripts: 0 only when the node runs what is stored (the output says why not). */
+export function diffExit(comp: Compliance): number {
+  return comp.status === "in-sync" ? EXIT.ok : EXIT.notInSync;
 }
 
 // ---- ctl config set ---------------------------------------------------------------------

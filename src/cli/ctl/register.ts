@@ -21,7 +21,7 @@ export function registerConfigCommands(ctl: Command, withEtcdOptions: (cmd: Comm
 
   const config = ctl
     .command("config")
-    .description("fleet default and per-node config: get, set, history, rollback, diff");
+    .description("fleet default and per-node config: get, set, remove, history, rollback, diff");
 
   leaf(config.command("get").description("the stored override of a node (or the fleet default)"))
     .argument("[node]", "node name")
@@ -90,7 +90,32 @@ export function registerConfigCommands(ctl: Command, withEtcdOptions: (cmd: Comm
       },
     );
 
-  leaf(config.command("diff").description("desired vs applied, and override vs fleet default, for one node"))
+  leaf(
+    config
+      .command("remove")
+      .description("delete a node's override (or the fleet default), recorded as a version"),
+  )
+    .argument("[node]", "node name")
+    .option("--default", "remove the fleet default")
+    .option("--expect-revision <revision>", "only remove if the key's mod_revision is this")
+    .option("--json", "machine-readable output (docs/config.md)")
+    .action(
+      async (
+        node: string | undefined,
+        opts: CommonOptions & { default?: boolean; expectRevision?: string; json?: boolean },
+      ) => {
+        const { ctlConfigRemove } = await import("./config.ts");
+        await run(opts, (ctx) => ctlConfigRemove(ctx, node, opts));
+      },
+    );
+
+  leaf(
+    config
+      .command("diff")
+      .description(
+        "desired vs applied, and override vs fleet default, for one node; exit 6 when it is not in sync",
+      ),
+  )
     .argument("<node>", "node name")
     .option("--json", "machine-readable output (docs/config.md)")
     .action(async (node: string, opts: CommonOptions & { json?: boolean }) => {

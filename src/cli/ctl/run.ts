@@ -15,6 +15,8 @@ export const EXIT = {
   conflict: 3,
   etcd: 4,
   notAcknowledged: 5,
+  /** `config diff`: the node is not in sync (pending, rejected or unknown). */
+  notInSync: 6,
 } as const;
 
 /** Reported with its own exit code; the message is already one line. */
