@@ -2,7 +2,7 @@
 // same handler serves the console and tests.
 import { compliance, describeCompliance } from "../config/compliance.ts";
 import { ConfigService, type ConfigSnapshot, type ConfigTarget, desiredFrom } from "../config/service.ts";
-import { showDefault, showNode, versionsTable } from "../config/views.ts";
+import { describeRemoval, showDefault, showNode, versionsTable } from "../config/views.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import { type Command, HELP_TEXT } from "./commands.ts";
 import { CONSOLE_AUTHOR, updateNodeInterval } from "./config-service.ts";
@@ -136,7 +136,10 @@ async function configCommand(
     }
     case "rollback": {
       const result = await service.rollback(cmd.target, cmd.version, { author: CONSOLE_AUTHOR });
-      return `[Config] Rolled back ${targetLabel(cmd.target)} to version ${cmd.version}: ${result.key} = ${JSON.stringify(result.value)} (revision ${result.revision}, new version ${result.version})`;
+      const what = result.removed
+        ? describeRemoval(cmd.target)
+        : `${result.key} = ${JSON.stringify(result.value)}`;
+      return `[Config] Rolled back ${targetLabel(cmd.target)} to version ${cmd.version}: ${what} (revision ${result.revision}, new version ${result.version})`;
     }
     default:
       return cmd satisfies never;
