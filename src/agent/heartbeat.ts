@@ -41,6 +41,8 @@ export class Heartbeat {
   private readonly attached = new Map<string, string>();
   private readonly stop = new AbortController();
   private establishing: Promise<void> | undefined;
+  private ackDirty = false;
+  private ackWriting: Promise<void> | undefined;
   private everEstablished = false;
 
   constructor(private readonly options: HeartbeatOptions) {}
@@ -57,7 +59,30 @@ export class Heartbeat {
   /** Records the applied config in the heartbeat so the manager can show it. */
   async setAck(ack: ConfigAck): Promise<void> {
     this.ack = ack;
-    await this.putHeartbeat().catch(() => undefined); // re-put after a re-grant carries it too
+    this.ackDirty = true;
+    this.ackWriting ??= this.writeAckUntilDone().finally(() => {
+      this.ackWriting = undefined;
+    });
+    await this.ackWriting;
+  }
+
+  /**
+   * Writes the newest ack until one write succeeds. A failed put (connection reset, an
+   * open circuit after a burst of failures) must not leave the manager showing an old
+   * ack forever; acks that arrive meanwhile collapse into the newest one. Without a lease
+   * there is nothing to do: the re-grant puts the heartbeat with the newest ack.
+   */
+  private async writeAckUntilDone(): Promise<void> {
+    for (let attempt = 0; this.ackDirty && !this.stop.signal.aborted; ) {
+      this.ackDirty = false;
+      try {
+        await this.putHeartbeat();
+        attempt = 0;
+      } catch {
+        this.ackDirty = true;
+        await sleep(backoffDelay(attempt++, { initialMs: 100, maxMs: 2000 }), this.stop.signal);
+      }
+    }
   }
 
   /** Publishes `value` at `key` under the lease (e.g. the latest metrics sample). */
