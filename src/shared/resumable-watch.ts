@@ -36,6 +36,7 @@ export class ResumableWatch {
   private lastRevision: number;
   private watcher: Watcher | undefined;
   private cancelled = false;
+  private endedByEtcd = false;
 
   private constructor(
     private readonly client: Etcd3,
@@ -60,6 +61,9 @@ export class ResumableWatch {
 
   async cancel(): Promise<void> {
     this.cancelled = true;
+    // etcd already cancelled it (compaction): etcd3 has dropped the watcher, and asking etcd
+    // to cancel an id it no longer has is never answered - the promise would never settle.
+    if (this.endedByEtcd) return;
     await this.watcher?.cancel().catch(() => undefined);
   }
 
@@ -81,6 +85,7 @@ export class ResumableWatch {
       this.handlers.onState?.("disconnected", errorMessage(err));
     });
     watcher.on("error", (err: Error) => {
+      this.endedByEtcd = true;
       if (this.cancelled) return;
       this.cancelled = true;
       this.handlers.onResyncNeeded(errorMessage(err));

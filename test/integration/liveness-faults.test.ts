@@ -226,6 +226,47 @@ describe("single etcd member", () => {
     await server.waitForLine(/^k-new\s+ALIVE/, { after: at });
     assert.ok(stays.running);
   });
+  test("10. manager's watch reset, history compacted before it reconnects -> re-list once, and later events are still seen", async () => {
+    const c = await cluster(1);
+    const proxy = await proxyTo(c);
+    const server = await startServer(proxy.endpoint);
+    const dies = await startAgent("z-dies", c.endpoints, ["--ttl", "3"]);
+    await server.waitForLine(aliveLine("z-dies"));
+
+    // A reset (not a blackhole): the watch stream breaks at once and reconnects on restore
+    // from a revision that is compacted by then, so etcd cancels the re-created watch.
+    proxy.cut("reset");
+    await dies.kill("SIGKILL");
+    await leaseGone(c, "z-dies");
+    const client = clientOf(c);
+    for (let i = 0; i < 50; i++) await client.put("/bench/filler").value(String(i));
+    await c.compact();
+    proxy.restore();
+
+    await server.waitForLine(/^\[-\] Node z-dies is DEAD/, { timeoutMs: 20_000 });
+    // The re-list must end in a running watch: a node that starts afterwards is seen.
+    await startAgent("z-after", c.endpoints, ["--ttl", "3"]);
+    await server.waitForLine(aliveLine("z-after"), { timeoutMs: 10_000 });
+  });
+
+  test("11. agent's config watches reset, history compacted before they reconnect -> a later config still applies", async () => {
+    const c = await cluster(1);
+    const proxy = await proxyTo(c);
+    const agent = await startAgent("z-conf", proxy.endpoint, ["--ttl", "5"]);
+    await agent.waitForLine(/^\[Config\] Loaded/);
+
+    proxy.cut("reset");
+    const client = clientOf(c);
+    for (let i = 0; i < 50; i++) await client.put("/bench/filler").value(String(i));
+    await c.compact();
+    proxy.restore();
+    await new Promise((r) => setTimeout(r, 3000)); // the watches reconnect and are cancelled
+
+    await client.put("/monitor/config/z-conf").value(JSON.stringify({ interval: 7 }));
+    await agent.waitForLine("[Config] Updated successfully: interval=7s, metrics=[cpu, memory]", {
+      timeoutMs: 10_000,
+    });
+  });
 });
 
 describe("3-member etcd cluster", () => {
