@@ -10,7 +10,9 @@ import type { LeaseKeeper, LeaseListener } from "../../src/shared/lease-keeper.t
  */
 function fakeEtcd() {
   const keys = new Map<string, string>(); // key -> lease
+  const values = new Map<string, string>();
   const deleted: string[] = [];
+  const faults = { failPuts: 0 };
   const listeners = new Map<string, LeaseListener>();
   let next = 1;
   const revoke = (id: string) => {
@@ -22,10 +24,15 @@ function fakeEtcd() {
   };
   const client = {
     put: (key: string) => ({
-      value: () => ({
+      value: (value: string) => ({
         lease: (lease: string) => ({
           exec: async () => {
+            if (faults.failPuts > 0) {
+              faults.failPuts--;
+              throw new Error("14 UNAVAILABLE: read ECONNRESET");
+            }
             keys.set(key, lease);
+            values.set(key, value);
           },
         }),
       }),
@@ -46,7 +53,7 @@ function fakeEtcd() {
       revoke(id);
     },
   } as unknown as LeaseKeeper;
-  return { client, keeper, keys, deleted, listeners };
+  return { client, keeper, keys, values, deleted, listeners, faults };
 }
 
 test("a lease the keeper gave up on is revoked only after the keys moved to the new lease (no false DEAD)", async () => {
@@ -79,4 +86,30 @@ test("a lease the keeper gave up on is revoked only after the keys moved to the 
   assert.equal(etcd.keys.get("/monitor/metrics/n1"), "L2");
   assert.deepEqual(etcd.deleted, [], "the heartbeat key was deleted: the manager prints a false DEAD");
   heartbeat.release();
+});
+
+test("a config ack whose put fails is put again (else etcd keeps the old ack until the next re-grant)", async () => {
+  const etcd = fakeEtcd();
+  const heartbeat = new Heartbeat({
+    client: etcd.client,
+    keeper: etcd.keeper,
+    node: "n1",
+    ttlS: 5,
+    clock: { now: () => 0 },
+    events: {
+      renewed: () => undefined,
+      established: () => undefined,
+      lost: () => undefined,
+      retrying: () => undefined,
+    },
+  });
+  await heartbeat.start();
+  etcd.faults.failPuts = 1; // the link resets while the ack is being written
+  void heartbeat.setAck({ nodeRevision: 7, defaultRevision: 0, interval: 3, metrics: ["cpu"] });
+  const deadline = Date.now() + 3000;
+  const ackedRevision = () =>
+    JSON.parse(etcd.values.get("/monitor/heartbeat/n1") ?? "{}").config?.nodeRevision;
+  while (ackedRevision() !== 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  heartbeat.release();
+  assert.equal(ackedRevision(), 7);
 });
