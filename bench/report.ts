@@ -122,7 +122,9 @@ export function renderMarkdown(report: Any): string {
       row("applied (per node)", f.applied),
       row("acked (per node)", f.acked),
       "",
-      `Last ack: ${fmtMs(f.lastAckMs)}; the manager printed ${f.managerSawAcks} ack lines, the last ${fmtMs(f.managerLastAckMs)} after the put.`,
+      f.managerAckLines === undefined
+        ? `Last ack: ${fmtMs(f.lastAckMs)}; the manager printed ${f.managerSawAcks} ack lines, the last ${fmtMs(f.managerLastAckMs)} after the put.`
+        : `Last ack: ${fmtMs(f.lastAckMs)}; the manager reported ${f.managerSawAcks} acks in ${f.managerAckLines} console lines (a burst is summarised per outcome and printed 150 ms after its first ack), the last ${fmtMs(f.managerLastAckMs)} after the put.`,
       "",
     );
     goals.push(
@@ -132,13 +134,13 @@ export function renderMarkdown(report: Any): string {
 
   const st = r.steady;
   if (st) {
-    out.push("## 5. Steady state and 6. manager cold start", "");
+    out.push("## 5. Steady state", "");
     out.push(
       "| nodes | seconds | manager RSS | manager CPU | sim RSS | sim CPU | etcd RSS | etcd CPU | etcd DB | false DEAD | heartbeat-key puts/s | all etcd puts/s | lease renewals/s |",
       "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     );
     for (const k of Object.keys(st)) {
-      const s5 = st[k].steady;
+      const s5 = st[k].steady ?? st[k];
       out.push(
         `| ${s5.nodes} | ${s5.seconds} | ${s5.managerRssMB} MB | ${s5.managerCpuPct} % | ${s5.simRssMB} MB | ${s5.simCpuPct} % | ${s5.etcdRssMB} MB | ${s5.etcdCpuPct} % | ${s5.etcdDbMB} MB | ${s5.falseDead} | ${s5.heartbeatKeyPutsPerS} | ${s5.etcdPutsPerS} | ${s5.leaseRenewalsPerS} |`,
       );
@@ -147,33 +149,50 @@ export function renderMarkdown(report: Any): string {
       "",
       "CPU is % of one core. Heartbeats are lease keepalives, which are not writes: heartbeat-key puts/s counts every put of a `/monitor/heartbeat/` key seen by a watcher (0 in steady state); *all etcd puts/s* is `etcd_debugging_mvcc_put_total` and is the synthetic metrics samples each node publishes under its lease at its interval (10 s by default), as a real agent does.",
       "",
-      '| live nodes | nodes known to the registry | synced after "Server started" | synced after spawn (incl. node + tsx start) | RSS after sync |',
-      "|---|---|---|---|---|",
     );
     for (const k of Object.keys(st)) {
-      const c6 = st[k].coldStart;
-      out.push(
-        `| ${c6.liveNodes} | ${c6.knownNodes} | ${fmtMs(c6.fromServerStartedMs)} | ${fmtMs(c6.fromSpawnMs)} | ${c6.rssAfterSyncMB} MB |`,
-      );
-    }
-    out.push("");
-    for (const k of Object.keys(st)) {
-      const s5 = st[k].steady;
+      const s5 = st[k].steady ?? st[k];
       goals.push(`| 5 | false DEAD = 0 at ${s5.nodes} | ${mark(s5.falseDead === 0)}: ${s5.falseDead} |`);
     }
-    const ten = st.n10000;
+    const ten = st.n10000?.steady ?? st.n10000;
     if (ten) {
       goals.push(
-        `| 5 | manager RSS ≤ 300 MB at 10,000 | ${mark(ten.steady.managerRssMB <= 300)}: ${ten.steady.managerRssMB} MB |`,
+        `| 5 | manager RSS ≤ 300 MB at 10,000 | ${mark(ten.managerRssMB <= 300)}: ${ten.managerRssMB} MB |`,
       );
       goals.push(
-        `| 5 | manager CPU ≤ 10 % at 10,000 | ${mark(ten.steady.managerCpuPct <= 10)}: ${ten.steady.managerCpuPct} % |`,
-      );
-      goals.push(
-        `| 6 | cold start → synced ≤ 1 s at 10,000 | ${mark(ten.coldStart.fromServerStartedMs <= 1000)}: ${fmtMs(ten.coldStart.fromServerStartedMs)} after "Server started" (${fmtMs(ten.coldStart.fromSpawnMs)} including process start) |`,
+        `| 5 | manager CPU ≤ 10 % at 10,000 | ${mark(ten.managerCpuPct <= 10)}: ${ten.managerCpuPct} % |`,
       );
     } else {
-      goals.push("| 5, 6 | goals at 10,000 nodes | not measured in quick mode; run --full |");
+      goals.push("| 5 | goals at 10,000 nodes | not measured in quick mode; run --full |");
+    }
+  }
+
+  const cs = r.cold;
+  if (cs) {
+    out.push("## 6. Manager cold start", "");
+    out.push(
+      'Each size runs in its own fresh etcd, so the manager knows exactly the nodes of that size and nothing left by other scenarios: N simulated nodes (metrics samples on, as real agents) register through a first manager, which is then stopped; then a new `fleetwatch server` starts as users run it (its default HTTP dashboard on a free loopback port), once per run, one after the other. *Synced* is its `synced` log line: the registry loaded, the live heartbeats listed and reduced, the HTTP server listening. "Server started" is printed before the HTTP server and the etcd reads start.',
+      "",
+      '| live nodes | registry entries | nodes in the synced view | run | synced after "Server started" | synced after spawn (incl. node + tsx start) | RSS after sync |',
+      "|---|---|---|---|---|---|---|",
+    );
+    for (const k of Object.keys(cs)) {
+      const c6 = cs[k];
+      c6.runs.forEach((x: Any, i: number) => {
+        out.push(
+          `| ${c6.liveNodes} | ${c6.registryEntries} | ${x.syncedNodes} | ${i + 1} | ${fmtMs(x.fromServerStartedMs)} | ${fmtMs(x.fromSpawnMs)} | ${x.rssAfterSyncMB} MB |`,
+        );
+      });
+    }
+    out.push("");
+    const ten = cs.n10000;
+    if (ten) {
+      const worst = Math.max(...ten.runs.map((x: Any) => x.fromServerStartedMs));
+      goals.push(
+        `| 6 | cold start → synced ≤ 1 s at 10,000 known nodes | ${mark(ten.medianFromServerStartedMs <= 1000)}: median of ${ten.runs.length} runs ${fmtMs(ten.medianFromServerStartedMs)} after "Server started" (worst ${fmtMs(worst)}), ${fmtMs(ten.medianFromSpawnMs)} including process start; ${ten.registryEntries} known nodes, HTTP on |`,
+      );
+    } else {
+      goals.push("| 6 | cold start at 10,000 nodes | not measured in quick mode; run --full |");
     }
   }
 

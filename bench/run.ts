@@ -1,4 +1,4 @@
-// `npm run bench` (quick, < 2 min) and `npm run bench -- --full` (~15 min), or
+// `npm run bench` (quick, < 2 min) and `npm run bench -- --full` (~5 min), or
 // `npm run bench -- --only <scenario>`. Starts its own etcd on free loopback ports and
 // a real `fleetwatch server`, runs the scenarios of issue 7, prints a table and writes
 // bench/results.json and bench/RESULTS.md. Every load is bounded in count and time.
@@ -10,6 +10,7 @@ import { renderMarkdown } from "./report.ts";
 import { crashScenario } from "./scenarios/crash.ts";
 import {
   agentScenario,
+  coldStartScenario,
   configScenario,
   fleetDefaultScenario,
   leaveScenario,
@@ -28,7 +29,7 @@ const SCENARIOS: Scenario[] = [
   { name: "fleet", title: "4. Fleet default change -> acknowledged by all", run: fleetDefaultScenario },
   {
     name: "steady",
-    title: "5+6. Steady state, then manager cold start",
+    title: "5. Steady state",
     run: async (b) =>
       b.full
         ? {
@@ -36,6 +37,14 @@ const SCENARIOS: Scenario[] = [
             n10000: await steadyScenario(b, 10_000, 60, true),
           }
         : { n1000: await steadyScenario(b, 1000, 10, true) },
+  },
+  {
+    name: "cold",
+    title: "6. Manager cold start (own etcd, exactly N known nodes)",
+    run: async (b) =>
+      b.full
+        ? { n1000: await coldStartScenario(b, 1000, 3), n10000: await coldStartScenario(b, 10_000, 3) }
+        : { n1000: await coldStartScenario(b, 1000, 1) },
   },
   { name: "agent", title: "7. Agent footprint", run: agentScenario },
 ];

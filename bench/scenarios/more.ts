@@ -2,14 +2,21 @@
 // prefix, measures against a floor taken in the same run where one exists, and stops
 // what it started. Every load is bounded: a fixed number of nodes, events and seconds.
 
-import { CONFIG_PREFIX, DEFAULT_CONFIG_KEY } from "../../src/shared/keys.ts";
-import { spawnFleetwatch } from "../../test/integration/harness/index.ts";
+import { Etcd3 } from "etcd3";
+import {
+  CONFIG_PREFIX,
+  DEFAULT_CONFIG_KEY,
+  HEARTBEAT_PREFIX,
+  REGISTRY_PREFIX,
+} from "../../src/shared/keys.ts";
+import { spawnFleetwatch, waitFor } from "../../test/integration/harness/index.ts";
 import {
   type Bench,
   LineIndex,
   type SimEventLine,
   simEvents,
   sleep,
+  startBenchEtcd,
   startServer,
   startSim,
   stopSim,
@@ -155,9 +162,7 @@ export async function fleetDefaultScenario(b: Bench) {
   const sim = await startSim(b, { nodes: n, prefix, extra: ["--no-metrics"] }, 180_000);
   await sleep(3000);
   const from = sim.stdout.length;
-  const managerAcks = new LineIndex(b.server, new RegExp(`^\\[Config\\] Node (${prefix}\\d+) applied`));
-  managerAcks.update();
-  managerAcks.hits.clear();
+  const mgrFrom = b.server.stdout.length;
   const t0 = Date.now();
   const res = await b.floor.client
     .put(DEFAULT_CONFIG_KEY)
@@ -173,8 +178,28 @@ export async function fleetDefaultScenario(b: Bench) {
   const applied = evs
     .filter((x) => x.ev === "applied" && x.ack?.defaultRevision === rev)
     .map((x) => x.at - t0);
-  await managerAcks.waitCount(n, 30_000, "manager config-ack lines").catch(() => undefined);
-  const mgr = [...managerAcks.update().values()].map((at) => at - t0);
+  // The manager prints a burst of acks as one summary line per outcome
+  // ("[Config] 812 nodes applied … (default revision R; …)") and up to 5 acks one line each.
+  const managerAcks = () => {
+    let count = 0;
+    let lastAt: number | undefined;
+    for (let i = mgrFrom; i < b.server.stdout.length && count < n; i++) {
+      const line = b.server.stdout[i] as string;
+      const summary = /^\[Config\] (\d+) nodes? applied .*\(default revision (\d+);/.exec(line);
+      const single = new RegExp(`^\\[Config\\] Node ${prefix}\\d+ applied `).test(line);
+      if (summary && Number(summary[2]) === rev) count += Number(summary[1]);
+      else if (single) count += 1;
+      else continue;
+      lastAt = b.server.stdoutAt[i] as number;
+    }
+    return {
+      count,
+      lastAt,
+      lines: b.server.stdout.slice(mgrFrom).filter((l) => l.startsWith("[Config]")).length,
+    };
+  };
+  await waitFor(() => managerAcks().count >= n, { timeoutMs: 30_000, intervalMs: 20 }).catch(() => undefined);
+  const mgr = managerAcks();
   const simStatus = sim.stderr.filter((l) => l.includes("sim status")).pop();
   // Leases the simulator lost (each is a false DEAD at the manager), before and after the put.
   const lost = simEvents(sim).filter((e) => e.ev === "lost");
@@ -190,14 +215,15 @@ export async function fleetDefaultScenario(b: Bench) {
     applied: summarize(applied),
     acked: summarize(acked),
     lastAckMs: Math.max(...acked),
-    managerSawAcks: mgr.length,
-    managerLastAckMs: mgr.length ? Math.max(...mgr) : undefined,
+    managerSawAcks: mgr.count,
+    managerAckLines: mgr.lines,
+    managerLastAckMs: mgr.lastAt === undefined ? undefined : mgr.lastAt - t0,
     simStatus,
     leasesLost,
   };
 }
 
-// 5 + 6. Steady state at N nodes for a fixed time, then a manager cold start with N known nodes.
+// 5. Steady state at N nodes for a fixed time.
 export async function steadyScenario(b: Bench, n: number, seconds: number, metrics: boolean) {
   const prefix = `steady${n}-`;
   const sim = await startSim(b, { nodes: n, prefix, extra: metrics ? [] : ["--no-metrics"] }, 180_000);
@@ -242,25 +268,70 @@ export async function steadyScenario(b: Bench, n: number, seconds: number, metri
     leaseRenewalsPerS: Math.round(d("etcd_debugging_lease_renewed_total") / seconds),
   };
 
-  // 6. Cold start: a second, fresh manager process with N live nodes (and their registry entries).
-  const t0 = Date.now();
-  const cold = await startServer(b.endpoint, "cold-server");
-  const startedLine = await cold.waitForLine("Server started. Watching heartbeats...");
-  const synced = await cold.waitForLine(/"msg":"synced"/, { stream: "stderr" });
-  const knownNodes = Number(/"nodes":(\d+)/.exec(synced.line)?.[1] ?? 0);
-  const coldRss = sampleProc(cold.pid as number);
-  await cold.stop();
   await stopSim(sim, false);
-  return {
-    steady,
-    coldStart: {
+  return steady;
+}
+
+// 6. Manager cold start with exactly N known nodes: its own fresh etcd (no leftovers from
+// the other scenarios), N live simulated nodes registered by a first manager, which is then
+// stopped; a new `fleetwatch server` (default HTTP on a free port, as users run it) starts
+// against that etcd, `runs` times. Measured from the spawn and from "Server started" to its
+// `synced` log line (the registry loaded and the live heartbeats listed and reduced).
+export async function coldStartScenario(b: Bench, n: number, runs: number) {
+  const etcd = await startBenchEtcd();
+  const client = new Etcd3({ hosts: etcd.hosts });
+  const fresh: Bench = { ...b, etcd, endpoint: etcd.endpoints };
+  let sim: Bench["server"] | undefined;
+  let first: Bench["server"] | undefined;
+  try {
+    first = await startServer(fresh.endpoint, `registrar-${n}`);
+    const prefix = `cold${n}-`;
+    sim = await startSim(fresh, { nodes: n, prefix }, 180_000);
+    const alive = new LineIndex(first, new RegExp(`^\\[\\+\\] Node (${prefix}\\d+) is ALIVE`));
+    await alive.waitCount(n, 60_000, `${prefix} nodes ALIVE at the registering manager`);
+    const registryCount = async () => Number(await client.getAll().prefix(REGISTRY_PREFIX).count());
+    await waitFor(async () => (await registryCount()) === n, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      message: `${n} registry entries`,
+    });
+    await first.stop();
+    first = undefined;
+    await sleep(2000); // past the stop: the sim settles, etcd is idle but for keepalives and samples
+    const registryEntries = await registryCount();
+    const heartbeatKeys = Number(await client.getAll().prefix(HEARTBEAT_PREFIX).count());
+    const samples = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = Date.now();
+      const cold = await startServer(fresh.endpoint, `cold-server-${n}-${i + 1}`);
+      const startedLine = await cold.waitForLine("Server started. Watching heartbeats...");
+      const synced = await cold.waitForLine(/"msg":"synced"/, { stream: "stderr" });
+      const rss = sampleProc(cold.pid as number);
+      await cold.stop();
+      samples.push({
+        syncedNodes: Number(/"nodes":(\d+)/.exec(synced.line)?.[1] ?? 0),
+        fromServerStartedMs: synced.at - startedLine.at,
+        fromSpawnMs: synced.at - t0,
+        rssAfterSyncMB: rss ? mb(rss.rss) : undefined,
+      });
+      await sleep(1000);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, z) => a - z)[Math.floor((xs.length - 1) / 2)] as number;
+    return {
       liveNodes: n,
-      knownNodes,
-      fromServerStartedMs: synced.at - startedLine.at,
-      fromSpawnMs: synced.at - t0,
-      rssAfterSyncMB: coldRss ? mb(coldRss.rss) : undefined,
-    },
-  };
+      registryEntries,
+      heartbeatKeys,
+      http: "default (FLEETWATCH_HTTP on a free loopback port)",
+      runs: samples,
+      medianFromServerStartedMs: median(samples.map((x) => x.fromServerStartedMs)),
+      medianFromSpawnMs: median(samples.map((x) => x.fromSpawnMs)),
+    };
+  } finally {
+    if (sim) await stopSim(sim, false).catch(() => undefined);
+    await first?.stop().catch(() => undefined);
+    client.close();
+    await etcd.stop().catch(() => undefined);
+  }
 }
 
 // 7. One real agent's footprint at interval 10 s.
