@@ -121,8 +121,12 @@ export class LeaderElection {
 
   /** Resolves when the leader key is deleted (the leader's lease expired or it resigned). */
   private async waitForVacancy(fromRevision: number): Promise<void> {
+    let vacant = false;
     await new Promise<void>((resolve) => {
       const done = () => {
+        if (vacant) return;
+        vacant = true;
+        this.stop.signal.removeEventListener("abort", done);
         void this.watch?.cancel();
         this.watch = undefined;
         resolve();
@@ -134,7 +138,9 @@ export class LeaderElection {
         },
         onResyncNeeded: () => done(), // compacted: just campaign again, the txn decides
       }).then((w) => {
-        this.watch = w;
+        // The DELETE can arrive with the watch's creation, before this runs: cancel it here then.
+        if (vacant) void w.cancel();
+        else this.watch = w;
       });
     });
   }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
 import { test } from "node:test";
 import type { Etcd3 } from "etcd3";
 import { LeaderElection, type Leadership } from "../../src/manager/election.ts";
@@ -51,4 +52,73 @@ test("a campaign whose first transaction fails does not retry forever on a lease
   await election.resign();
   assert.ok(leading, `never led after ${txns} transactions: ${JSON.stringify(changes)}`);
   assert.deepEqual(changes.at(-1), { role: "leader", term: 42 });
+});
+
+test("a follower's watch on the leader key is cancelled even when the vacancy arrives before the watch start resolves", async () => {
+  const keeper = {
+    grant: async () => "L1",
+    track: () => undefined,
+    untrack: () => undefined,
+    revoke: async () => undefined,
+  } as unknown as LeaseKeeper;
+  const watchers: { cancelled: boolean }[] = [];
+  let txns = 0;
+  const client = {
+    kv: {
+      txn: async () => {
+        txns++;
+        if (txns === 1) {
+          const kvs = [{ value: Buffer.from(JSON.stringify({ id: "other" })) }];
+          return { succeeded: false, header: { revision: "10" }, responses: [{ response_range: { kvs } }] };
+        }
+        return { succeeded: true, header: { revision: "20" }, responses: [] };
+      },
+    },
+    watch: () => {
+      const builder = {
+        key: () => builder,
+        prefix: () => builder,
+        startRevision: () => builder,
+        watcher: () => {
+          const w = Object.assign(new EventEmitter(), {
+            request: { start_revision: "11" },
+            cancelled: false,
+            cancel: async () => {
+              w.cancelled = true;
+            },
+          });
+          watchers.push(w);
+          // etcd answers the create and, in the same read, the DELETE that happened meanwhile.
+          setImmediate(() => {
+            w.emit("connected", {});
+            const kv = {
+              key: Buffer.from("/monitor/leader"),
+              value: Buffer.from(""),
+              mod_revision: "11",
+              create_revision: "5",
+            };
+            w.emit("data", { header: { revision: "11" }, events: [{ type: "Delete", kv }] });
+          });
+          return w;
+        },
+      };
+      return builder;
+    },
+  } as unknown as Etcd3;
+  const election = new LeaderElection({
+    client,
+    keeper,
+    clock: { now: () => 0 },
+    id: "m1",
+    onChange: () => {},
+  });
+  void election.start();
+  const deadline = Date.now() + 2000;
+  while (!election.isLeader && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 20));
+  const leaked = watchers.filter((w) => !w.cancelled).length;
+  await election.resign();
+  assert.ok(election.isLeader === false);
+  assert.equal(watchers.length, 1);
+  assert.equal(leaked, 0, "the leader-key watch of the wait for vacancy was left running");
 });
