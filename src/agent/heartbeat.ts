@@ -188,9 +188,11 @@ export class Heartbeat {
     this.establish()
       .then(() => this.options.client.leaseClient.leaseRevoke({ ID: lease }).catch(() => undefined))
       .catch((err: unknown) => {
+        // Never rethrow here: nothing awaits this promise, so a throw would be an
+        // unhandled rejection that ends the process (the simulator has no `denied`).
         if (err instanceof EtcdAccessDeniedError && this.options.events.denied)
           this.options.events.denied(err);
-        else throw err;
+        else this.options.events.lost(`a new lease could not be granted: ${errorMessage(err)}`);
       });
   }
 }

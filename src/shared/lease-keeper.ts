@@ -39,6 +39,8 @@ export class LeaseKeeper {
   private stream: Stream | undefined;
   private connecting = false;
   private reconnectAttempt = 0;
+  /** The TTL the current tick interval was chosen for. */
+  private tickTtl = Number.POSITIVE_INFINITY;
   private tickTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -84,10 +86,13 @@ export class LeaseKeeper {
   }
 
   private ensureTicking(): void {
-    if (this.tickTimer) return;
     // Tick at a fraction of the shortest TTL: each lease is renewed every TTL/3,
-    // etcd's own client rhythm, leaving two more tries before expiry.
+    // etcd's own client rhythm, leaving two more tries before expiry. A shorter TTL
+    // tracked later restarts the timer at its own rhythm.
     const minTtl = Math.min(...[...this.leases.values()].map((l) => l.ttlS));
+    if (this.tickTimer && minTtl >= this.tickTtl) return;
+    this.stopTicking();
+    this.tickTtl = minTtl;
     this.tickTimer = setInterval(() => this.tick(), Math.max(100, (minTtl * 1000) / 3));
     this.tickTimer.unref();
   }
@@ -95,6 +100,7 @@ export class LeaseKeeper {
   private stopTicking(): void {
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.tickTimer = undefined;
+    this.tickTtl = Number.POSITIVE_INFINITY;
   }
 
   private tick(): void {
@@ -127,7 +133,6 @@ export class LeaseKeeper {
         this.connecting = false;
         if (this.closed) return stream.end();
         this.stream = stream;
-        this.reconnectAttempt = 0;
         stream.on("data", (res) => this.onResponse(res));
         stream.on("error", (err) => this.onStreamError(err, stream));
         stream.on("end", () => this.onStreamError(new Error("keepalive stream ended"), stream));
@@ -143,6 +148,9 @@ export class LeaseKeeper {
   private onResponse(res: ILeaseKeepAliveResponse): void {
     const lease = this.leases.get(res.ID);
     if (!lease) return;
+    // Only an answer proves the stream works: leaseKeepAlive() hands out a stream at once
+    // even while etcd is down, so resetting the backoff on creation would retry every 100 ms.
+    this.reconnectAttempt = 0;
     const ttl = Number(res.TTL);
     if (ttl <= 0) {
       this.untrack(res.ID);
