@@ -270,6 +270,22 @@ describe("single etcd member", () => {
 });
 
 describe("3-member etcd cluster", () => {
+  test("12. the manager's only member loses its peers -> it says it lost etcd instead of silently missing events", async () => {
+    const c = await cluster(3);
+    const [own, ...others] = c.members;
+    assert.ok(own);
+    const server = await startServer(own.endpoint);
+    await startAgent("q-1", c.endpoints, ["--ttl", "5"]);
+    await server.waitForLine(aliveLine("q-1"));
+
+    // Without a quorum the remaining member has no leader and can serve no event.
+    for (const m of others) await m.kill("SIGKILL");
+    await server.waitForLine(/^\[!\] Lost connection to etcd/, { timeoutMs: 20_000 });
+    for (const m of others) await m.start();
+    await server.waitForLine(/^\[!\] Connection to etcd restored/, { timeoutMs: 30_000 });
+    await assertNothingFor(server, /is DEAD/, 3000);
+  });
+
   test("3. killing the etcd leader -> zero DEAD, zero missed transitions; a later death is still reported", async () => {
     const c = await cluster(3);
     const server = await startServer(c.endpoints);
