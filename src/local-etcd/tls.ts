@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { get, type RequestOptions } from "node:https";
 import { caPaths, clientPaths, ensureLocalCerts, ROOT_USER, serverPaths } from "../security/certs.ts";
 import { bareHost, isWildcardHost } from "./etcd-args.ts";
-import { isHealthyBody } from "./health.ts";
+import { askHealth } from "./health.ts";
 
 export interface LocalTls {
   certsDir: string;
@@ -56,35 +56,22 @@ export function etcdIsHealthyTls(
   certsDir: string,
   timeoutMs = 1000,
 ): Promise<boolean> {
-  return new Promise((resolve) => {
-    let options: RequestOptions;
-    try {
-      const root = clientPaths(certsDir, ROOT_USER);
-      options = {
-        host: bareHost(host),
-        port,
-        path: "/health",
-        timeout: timeoutMs,
-        ca: readFileSync(caPaths(certsDir).cert),
-        cert: readFileSync(root.cert),
-        key: readFileSync(root.key),
-        // The server certificate names localhost and the loopback addresses.
-        servername: "localhost",
-      };
-    } catch {
-      resolve(false);
-      return;
-    }
-    const req = get(options, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      res.on("end", () => resolve(res.statusCode === 200 && isHealthyBody(body)));
-      res.on("error", () => resolve(false));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve(false));
-  });
+  let options: RequestOptions;
+  try {
+    const root = clientPaths(certsDir, ROOT_USER);
+    options = {
+      host: bareHost(host),
+      port,
+      path: "/health",
+      timeout: timeoutMs,
+      ca: readFileSync(caPaths(certsDir).cert),
+      cert: readFileSync(root.cert),
+      key: readFileSync(root.key),
+      // The server certificate names localhost and the loopback addresses.
+      servername: "localhost",
+    };
+  } catch {
+    return Promise.resolve(false);
+  }
+  return askHealth(get, options);
 }
