@@ -14,6 +14,7 @@ import {
   alertBody,
   dashboardUrl,
   idempotencyKey,
+  labelFingerprint,
   slackEscape,
 } from "../../src/manager/http/alert-format.ts";
 import { alertKind } from "../../src/manager/http/alerts.ts";
@@ -150,11 +151,18 @@ describe("Alertmanager webhook body (version 4)", () => {
       rec: RECOVERED,
       status: "resolved",
       alertname: "FleetwatchNodeDead",
-      severity: "none",
+      severity: "critical",
       endsAt: "2025-11-26T04:06:40.000Z",
       summary: "Node web-1 is ALIVE again (recovered)",
     },
   ];
+  it("RECOVERED resolves the very alert DEAD fired: same labels, same fingerprint", () => {
+    const fired = am(DEAD).alerts[0] as AmAlert;
+    const resolved = am(RECOVERED).alerts[0] as AmAlert;
+    assert.deepEqual(resolved.labels, fired.labels);
+    assert.equal(resolved.fingerprint, fired.fingerprint);
+    assert.notEqual((am(LEFT).alerts[0] as AmAlert).fingerprint, fired.fingerprint);
+  });
   for (const c of table) {
     it(c.name, () => {
       const body = am(c.rec);
@@ -164,9 +172,9 @@ describe("Alertmanager webhook body (version 4)", () => {
       assert.deepEqual(alert.labels, {
         alertname: c.alertname,
         node: "web-1",
-        state: c.rec.state,
         severity: c.severity,
       });
+      assert.equal(alert.annotations.state, c.rec.state);
       assert.deepEqual(body.commonLabels, alert.labels);
       assert.deepEqual(body.groupLabels, { alertname: c.alertname, node: "web-1" });
       assert.equal(body.groupKey, `{}:{alertname="${c.alertname}", node="web-1"}`);
@@ -180,7 +188,8 @@ describe("Alertmanager webhook body (version 4)", () => {
       assert.equal(alert.startsAt, "2025-11-26T04:06:40.000Z");
       assert.equal(alert.endsAt, c.endsAt);
       assert.equal(alert.generatorURL, `${URL_BASE}/nodes/web-1`);
-      assert.equal(alert.fingerprint, `web-1/${c.rec.revision}`);
+      assert.equal(alert.fingerprint, labelFingerprint(alert.labels));
+      assert.match(alert.fingerprint, /^[0-9a-f]{16}$/);
       assert.deepEqual(body.fleetwatch, {
         node: "web-1",
         state: c.rec.state,

@@ -5,6 +5,8 @@
 // - "slack": a Slack incoming-webhook message (`text`, with mrkdwn; `&`, `<`, `>` escaped).
 // Both carry node, state, time and reason, and the idempotency key `<node>/<revision>`.
 
+import { createHash } from "node:crypto";
+
 export type AlertFormat = "alertmanager" | "slack";
 export const ALERT_FORMATS: AlertFormat[] = ["alertmanager", "slack"];
 
@@ -46,16 +48,15 @@ function summary(a: AlertRecord): string {
 function alertmanagerBody(a: AlertRecord, externalUrl: string) {
   const firing = a.kind !== "RECOVERED";
   const alertname = a.kind === "LEFT" ? "FleetwatchNodeLeft" : "FleetwatchNodeDead";
-  const labels = {
-    alertname,
-    node: a.node,
-    state: a.state,
-    severity: a.kind === "DEAD" ? "critical" : a.kind === "LEFT" ? "info" : "none",
-  };
+  // An alert's identity is its label set: RECOVERED carries exactly the labels of the
+  // DEAD alert it resolves, so receivers that match by labels or fingerprint close it.
+  // What differs between the two (the state entered) is an annotation, not a label.
+  const labels = { alertname, node: a.node, severity: a.kind === "LEFT" ? "info" : "critical" };
   const annotations = {
     summary: summary(a),
     description: `${summary(a)} at ${new Date(a.at).toISOString()} (etcd revision ${a.revision})`,
     reason: a.reason,
+    state: a.state,
   };
   const time = new Date(a.at).toISOString();
   const status = firing ? "firing" : "resolved";
@@ -77,7 +78,7 @@ function alertmanagerBody(a: AlertRecord, externalUrl: string) {
         startsAt: time,
         endsAt: firing ? "0001-01-01T00:00:00Z" : time,
         generatorURL: externalUrl ? `${externalUrl}/nodes/${encodeURIComponent(a.node)}` : "",
-        fingerprint: idempotencyKey(a),
+        fingerprint: labelFingerprint(labels),
       },
     ],
     fleetwatch: {
@@ -90,6 +91,15 @@ function alertmanagerBody(a: AlertRecord, externalUrl: string) {
       idempotencyKey: idempotencyKey(a),
     },
   };
+}
+
+/** Alertmanager's fingerprint is a hash of the sorted label set; ours is stable the same way. */
+export function labelFingerprint(labels: Record<string, string>): string {
+  const canonical = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join("\xff");
+  return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
 }
 
 /**
