@@ -12,7 +12,7 @@
 //
 // The remaining window is the one every webhook outbox has: a crash after the receiver
 // answered 2xx but before the record was marked. The resend then carries the same
-// `Idempotency-Key` header and Alertmanager fingerprint, so a receiver can drop it.
+// `Idempotency-Key` header (and body field), so a receiver can drop it.
 import { createHash } from "node:crypto";
 import type { Etcd3 } from "etcd3";
 import { backoffDelay, sleep } from "../../shared/backoff.ts";
