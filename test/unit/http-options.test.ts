@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { Command, InvalidArgumentError } from "commander";
 import {
   DEFAULT_HTTP_LISTEN,
+  externalUrlArg,
   type HttpListen,
   parseListen,
   withHttpOptions,
@@ -64,6 +65,18 @@ describe("parseListen (--http)", () => {
     assert.equal(DEFAULT_HTTP_LISTEN, "127.0.0.1:8080");
     assert.deepEqual(parseListen(DEFAULT_HTTP_LISTEN), { host: "127.0.0.1", port: 8080 });
   });
+});
+
+describe("externalUrlArg (--external-url)", () => {
+  it("normalises away trailing slashes so links join cleanly", () => {
+    assert.equal(externalUrlArg("https://fleet.example.org/"), "https://fleet.example.org");
+    assert.equal(externalUrlArg("http://10.0.0.5:8080/fleetwatch//"), "http://10.0.0.5:8080/fleetwatch");
+  });
+  for (const bad of ["fleet.example.org", "ftp://x", "not a url", ""]) {
+    it(`rejects ${JSON.stringify(bad)} with a reason`, () => {
+      assert.throws(() => externalUrlArg(bad), InvalidArgumentError);
+    });
+  }
 });
 
 describe("withHttpOptions (flags of `fleetwatch server`)", () => {

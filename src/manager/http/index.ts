@@ -24,6 +24,7 @@ export async function startHttpServer(
       token: opts.apiToken || undefined,
       webhooks: opts.alertWebhook ?? [],
       alertFormat: opts.alertFormat ?? "alertmanager",
+      externalUrl: opts.externalUrl,
     },
     deps,
   );
@@ -67,7 +68,7 @@ function startAlertsAlone(
     client: manager.client,
     webhooks: hooks,
     format,
-    externalUrl: () => "",
+    externalUrl: () => opts.externalUrl ?? "",
     clock: deps.clock,
     log: deps.log,
     timed: (_op, call) => call(),

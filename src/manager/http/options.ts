@@ -11,6 +11,8 @@ export interface HttpCliOptions {
   apiToken?: string;
   alertWebhook: string[];
   alertFormat: AlertFormat;
+  /** How users reach the dashboard (behind a proxy, or when bound to 0.0.0.0), for alert links. */
+  externalUrl?: string;
 }
 
 /** "127.0.0.1:8080", "0.0.0.0:8080", "[::1]:8080", ":8080" (all interfaces) or "off". Port 0 picks a free one. */
@@ -25,7 +27,7 @@ export function parseListen(text: string): HttpListen {
   return { host, port };
 }
 
-function webhookArg(value: string, previous: string[] = []): string[] {
+function httpUrl(value: string): URL {
   let url: URL;
   try {
     url = new URL(value);
@@ -35,7 +37,17 @@ function webhookArg(value: string, previous: string[] = []): string[] {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InvalidArgumentError(`"${value}" must be an http:// or https:// URL`);
   }
+  return url;
+}
+
+function webhookArg(value: string, previous: string[] = []): string[] {
+  httpUrl(value);
   return [...previous, value];
+}
+
+/** Normalised without a trailing slash, so links are `${externalUrl}/nodes/<node>`. */
+export function externalUrlArg(value: string): string {
+  return httpUrl(value).href.replace(/\/+$/, "");
 }
 
 export function withHttpOptions(cmd: Command): Command {
@@ -56,6 +68,14 @@ export function withHttpOptions(cmd: Command): Command {
       new Option("--alert-webhook <url>", "POST an alert on DEAD, LEFT and RECOVERED here (repeatable)")
         .default([])
         .argParser(webhookArg),
+    )
+    .addOption(
+      new Option(
+        "--external-url <url>",
+        "URL users reach the dashboard at, for links in alerts (default: the --http address)",
+      )
+        .env("FLEETWATCH_EXTERNAL_URL")
+        .argParser(externalUrlArg),
     )
     .addOption(
       new Option("--alert-format <format>", "alert body format")

@@ -34,6 +34,8 @@ export interface HttpOptions {
   token: string | undefined;
   webhooks: string[];
   alertFormat: AlertFormat;
+  /** --external-url; when absent, links use the bound address. */
+  externalUrl?: string;
 }
 
 export interface HttpServerDeps {
@@ -85,6 +87,7 @@ export class FleetHttpServer {
       format: opts.alertFormat,
       // The port actually bound (--http host:0 picks one), the host as configured.
       externalUrl: () =>
+        opts.externalUrl ??
         dashboardUrl(opts.host, (this.server.address() as AddressInfo | null)?.port ?? opts.port),
       clock,
       log,
