@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { Etcd3 } from "etcd3";
 import { ConfigService } from "../../src/config/service.ts";
 import { configKey, DEFAULT_CONFIG_KEY } from "../../src/shared/keys.ts";
+import { type CtlRun, runCtl } from "./fleet.ts";
 import {
   type EtcdCluster,
   type FleetwatchProcess,
@@ -24,17 +25,7 @@ let server: FleetwatchProcess;
 let dir: string;
 const procs: FleetwatchProcess[] = [];
 
-interface CtlRun {
-  code: number | null;
-  stdout: string;
-  stderr: string[];
-}
-
-async function ctl(...args: string[]): Promise<CtlRun> {
-  const p = spawnFleetwatch(["ctl", ...args, "--etcd", etcd.endpoints], { name: `ctl ${args.join(" ")}` });
-  const exit = await p.exited;
-  return { code: exit.code, stdout: p.stdout.join("\n"), stderr: p.stderr.filter((l) => l.trim() !== "") };
-}
+const ctl = (...args: string[]): Promise<CtlRun> => runCtl(etcd.endpoints, ...args);
 
 async function ctlJson<T = Record<string, unknown>>(...args: string[]): Promise<T> {
   const run = await ctl(...args, "--json");

@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { Etcd3 } from "etcd3";
 import { ConfigService } from "../../src/config/service.ts";
 import { configKey, DEFAULT_CONFIG_KEY, heartbeatKey } from "../../src/shared/keys.ts";
+import { type CtlRun, runCtl } from "./fleet.ts";
 import {
   type EtcdCluster,
   type FleetwatchProcess,
@@ -20,17 +21,7 @@ let etcd: EtcdCluster;
 let client: Etcd3;
 const procs: FleetwatchProcess[] = [];
 
-interface CtlRun {
-  code: number | null;
-  stdout: string;
-  stderr: string[];
-}
-
-async function ctl(...args: string[]): Promise<CtlRun> {
-  const p = spawnFleetwatch(["ctl", ...args, "--etcd", etcd.endpoints], { name: `ctl ${args.join(" ")}` });
-  const exit = await p.exited;
-  return { code: exit.code, stdout: p.stdout.join("\n"), stderr: p.stderr.filter((l) => l.trim() !== "") };
-}
+const ctl = (...args: string[]): Promise<CtlRun> => runCtl(etcd.endpoints, ...args);
 
 /** `ctl ... --json`, whatever its exit code. */
 async function ctlJson<T = Record<string, unknown>>(

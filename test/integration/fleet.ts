@@ -40,3 +40,17 @@ export function linesMatching(proc: FleetwatchProcess, pattern: RegExp): string[
 export const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export const deadLine = (node: string) => new RegExp(`^\\[-\\] Node ${escapeRegExp(node)} is DEAD`);
 export const aliveLine = (node: string) => new RegExp(`^\\[\\+\\] Node ${escapeRegExp(node)} is ALIVE`);
+
+/** What one `fleetwatch ctl ...` run did: exit code, stdout as one string, non-empty stderr lines. */
+export interface CtlRun {
+  code: number | null;
+  stdout: string;
+  stderr: string[];
+}
+
+/** Runs `fleetwatch ctl <args> --etcd <etcd>` to completion. */
+export async function runCtl(etcd: string, ...args: string[]): Promise<CtlRun> {
+  const p = spawnFleetwatch(["ctl", ...args, "--etcd", etcd], { name: `ctl ${args.join(" ")}` });
+  const exit = await p.exited;
+  return { code: exit.code, stdout: p.stdout.join("\n"), stderr: p.stderr.filter((l) => l.trim() !== "") };
+}
