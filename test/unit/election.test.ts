@@ -5,6 +5,19 @@ import type { Etcd3 } from "etcd3";
 import { LeaderElection, type Leadership } from "../../src/manager/election.ts";
 import type { LeaseKeeper, LeaseListener } from "../../src/shared/lease-keeper.ts";
 
+/** Resolves true when an onChange reports leadership, false after `timeoutMs`. */
+function leadershipWon(timeoutMs: number): { won: Promise<boolean>; onChange(l: Leadership): void } {
+  let resolve: (won: boolean) => void = () => {};
+  const won = new Promise<boolean>((r) => {
+    resolve = r;
+    setTimeout(() => r(false), timeoutMs).unref();
+  });
+  return { won, onChange: (l) => l.role === "leader" && resolve(true) };
+}
+
+/** Lets already-scheduled promise callbacks and I/O callbacks run. */
+const settle = () => new Promise((r) => setImmediate(r));
+
 test("a campaign whose first transaction fails does not retry forever on a lease that expired meanwhile", async () => {
   const granted: string[] = [];
   const tracked = new Map<string, LeaseListener>();
@@ -38,17 +51,19 @@ test("a campaign whose first transaction fails does not retry forever on a lease
     },
   } as unknown as Etcd3;
   const changes: Leadership[] = [];
+  const led = leadershipWon(4000);
   const election = new LeaderElection({
     client,
     keeper,
     clock: { now: () => 0 },
     id: "m1",
-    onChange: (leadership) => changes.push(leadership),
+    onChange: (leadership) => {
+      changes.push(leadership);
+      led.onChange(leadership);
+    },
   });
   void election.start();
-  const deadline = Date.now() + 4000;
-  while (!election.isLeader && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  const leading = election.isLeader;
+  const leading = await led.won;
   await election.resign();
   assert.ok(leading, `never led after ${txns} transactions: ${JSON.stringify(changes)}`);
   assert.deepEqual(changes.at(-1), { role: "leader", term: 42 });
@@ -110,12 +125,12 @@ test("a follower's watch on the leader key is cancelled even when the vacancy ar
     keeper,
     clock: { now: () => 0 },
     id: "m1",
-    onChange: () => {},
+    onChange: (leadership) => led.onChange(leadership),
   });
+  const led = leadershipWon(2000);
   void election.start();
-  const deadline = Date.now() + 2000;
-  while (!election.isLeader && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(await led.won, "never led");
+  await settle(); // let the ended wait's cancellation run
   const leaked = watchers.filter((w) => !w.cancelled).length;
   await election.resign();
   assert.ok(election.isLeader === false);

@@ -59,6 +59,10 @@ function fakeEtcd() {
 test("a lease the keeper gave up on is revoked only after the keys moved to the new lease (no false DEAD)", async () => {
   const etcd = fakeEtcd();
   const established: string[] = [];
+  let reestablished: () => void = () => {};
+  const secondLease = new Promise<void>((resolve) => {
+    reestablished = resolve;
+  });
   const heartbeat = new Heartbeat({
     client: etcd.client,
     keeper: etcd.keeper,
@@ -67,7 +71,10 @@ test("a lease the keeper gave up on is revoked only after the keys moved to the 
     clock: { now: () => 0 },
     events: {
       renewed: () => undefined,
-      established: (lease) => established.push(lease),
+      established: (lease) => {
+        established.push(lease);
+        if (established.length === 2) reestablished();
+      },
       lost: () => undefined,
       retrying: () => undefined,
     },
@@ -79,7 +86,8 @@ test("a lease the keeper gave up on is revoked only after the keys moved to the 
   // No keepalive answer for a whole TTL (etcd failing over or restarting), but etcd still
   // holds L1: it extends every lease when a new leader takes over.
   etcd.listeners.get("L1")?.lost("no keepalive answer for 5s");
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await secondLease;
+  await new Promise((resolve) => setImmediate(resolve)); // the old lease's revoke follows the re-put
 
   assert.deepEqual(established, ["L1", "L2"]);
   assert.equal(etcd.keys.get("/monitor/heartbeat/n1"), "L2");
@@ -105,11 +113,10 @@ test("a config ack whose put fails is put again (else etcd keeps the old ack unt
   });
   await heartbeat.start();
   etcd.faults.failPuts = 1; // the link resets while the ack is being written
-  void heartbeat.setAck({ nodeRevision: 7, defaultRevision: 0, interval: 3, metrics: ["cpu"] });
-  const deadline = Date.now() + 3000;
+  // setAck resolves once the ack is written, after as many retries as it takes.
+  await heartbeat.setAck({ nodeRevision: 7, defaultRevision: 0, interval: 3, metrics: ["cpu"] });
   const ackedRevision = () =>
     JSON.parse(etcd.values.get("/monitor/heartbeat/n1") ?? "{}").config?.nodeRevision;
-  while (ackedRevision() !== 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   heartbeat.release();
   assert.equal(ackedRevision(), 7);
 });
