@@ -468,7 +468,8 @@ describe("HTTP API", () => {
     });
     procs.push(off);
     await off.waitForLine("Server started");
-    await new Promise((r) => setTimeout(r, 500));
+    // The HTTP server would have announced itself before the manager campaigns.
+    await off.waitForLine(/^\[HA\] /, { timeoutMs: 15_000 });
     assert.equal(off.count("[HTTP]"), 0);
     await off.stop();
   });

@@ -252,7 +252,7 @@ describe("single etcd member", () => {
   test("11. agent's config watches reset, history compacted before they reconnect -> a later config still applies", async () => {
     const c = await cluster(1);
     const proxy = await proxyTo(c);
-    const agent = await startAgent("z-conf", proxy.endpoint, ["--ttl", "5"]);
+    const agent = await startAgent("z-conf", proxy.endpoint, ["--ttl", "5", "--log-level", "info"]);
     await agent.waitForLine(/^\[Config\] Loaded/);
 
     proxy.cut("reset");
@@ -260,7 +260,8 @@ describe("single etcd member", () => {
     for (let i = 0; i < 50; i++) await client.put("/bench/filler").value(String(i));
     await c.compact();
     proxy.restore();
-    await new Promise((r) => setTimeout(r, 3000)); // the watches reconnect and are cancelled
+    // The watches reconnect, etcd cancels them (compacted) and the agent re-lists.
+    await agent.waitForLine(/config watch re-listing/, { stream: "stderr", timeoutMs: 15_000 });
 
     await client.put("/monitor/config/z-conf").value(JSON.stringify({ interval: 7 }));
     await agent.waitForLine("[Config] Updated successfully: interval=7s, metrics=[cpu, memory]", {
