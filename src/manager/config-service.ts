@@ -7,7 +7,6 @@ import { ConfigService } from "../config/service.ts";
 import { type Clock, systemClock } from "../shared/clock.ts";
 import { ValidationError } from "../shared/errors.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
-import type { ConfigOverride } from "../shared/schema.ts";
 
 export interface WriteResult {
   key: string;
@@ -28,21 +27,13 @@ export async function updateNodeInterval(
   interval: number,
   clock: Clock = systemClock,
 ): Promise<WriteResult> {
-  return mergeNodeOverride(client, node, { interval }, clock);
-}
-
-export async function mergeNodeOverride(
-  client: Etcd3,
-  node: string,
-  patch: ConfigOverride,
-  clock: Clock = systemClock,
-): Promise<WriteResult> {
   const problem = nodeNameProblem(node);
   if (problem) throw new ValidationError(problem, "node");
-  const result = await new ConfigService(client, clock).setDetailed({ kind: "node", node }, patch, {
-    author: CONSOLE_AUTHOR,
-    merge: true,
-  });
+  const result = await new ConfigService(client, clock).setDetailed(
+    { kind: "node", node },
+    { interval },
+    { author: CONSOLE_AUTHOR, merge: true },
+  );
   return {
     key: result.key,
     value: JSON.stringify(result.value),
