@@ -14,9 +14,11 @@ import { Heartbeat } from "../agent/heartbeat.ts";
 import type { Clock } from "../shared/clock.ts";
 import { metricsKey } from "../shared/keys.ts";
 import type { LeaseKeeper } from "../shared/lease-keeper.ts";
+import { encodeSample } from "../shared/sample.ts";
 import type { ConfigAck, EffectiveConfig } from "../shared/schema.ts";
 import type { Limiter } from "./limiter.ts";
 import type { SharedConfigWatch } from "./shared-config-watch.ts";
+import { SyntheticSampler } from "./synthetic-sample.ts";
 
 export type SimNodeState = "starting" | "alive" | "crashed" | "left";
 
@@ -64,6 +66,7 @@ export class SimNode {
   readonly heartbeat: Heartbeat;
   private readonly loop: CollectionLoop;
   private readonly config: ConfigSubscription;
+  private readonly sampler = new SyntheticSampler();
 
   constructor(
     readonly name: string,
@@ -152,16 +155,10 @@ export class SimNode {
 
   private async collect(config: EffectiveConfig): Promise<void> {
     if (!this.fleet.publishMetrics) return;
-    const values: Record<string, number> = {};
-    for (const metric of config.metrics) values[metric] = Math.round(Math.random() * 1000) / 10;
-    const sample = {
-      ts: Math.floor(this.fleet.clock.now() / 1000),
-      interval: config.interval,
-      values,
-      synthetic: true,
-    };
+    const values = this.sampler.sample(config.metrics, config.interval);
+    const sample = encodeSample(this.fleet.clock.now(), config.interval, values, true);
     await this.fleet.writes
-      .run(() => this.heartbeat.publish(metricsKey(this.name), JSON.stringify(sample)))
+      .run(() => this.heartbeat.publish(metricsKey(this.name), sample))
       .catch((err: unknown) => this.fleet.onError(this.name, "publish metrics", err));
   }
 }
