@@ -2,7 +2,7 @@
 // (Heartbeat, ConfigWatch, CollectionLoop, acknowledgement through heartbeat.setAck);
 // only the collectors are replaced by synthetic samples. Everything shares one etcd
 // client and one LeaseKeeper, i.e. one keepalive stream for every lease
-// (shared/ARCHITECTURE.md §3: a stream per lease costs ~450 MB at 10,000).
+// (docs/liveness.md: etcd3 client traps: a stream per lease costs ~450 MB at 10,000).
 //
 // Start-up is batched and paced: at most `batchSize` grants in flight, and the next
 // batch waits for the previous batch's first keepalive answers, because etcd renews
