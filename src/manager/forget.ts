@@ -74,11 +74,3 @@ export async function forgetNode(client: Etcd3, node: string, opts: ForgetOption
     revision: Number(res.header.revision),
   };
 }
-
-/** "30s", "15m", "1h", "7d" (or a bare number of seconds) in ms; ValidationError otherwise. */
-export function parseDuration(text: string, field: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!m) throw new ValidationError(`"${text}" is not a duration like 30s, 15m, 1h or 7d`, field);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? "s") as "s"];
-  return Number(m[1]) * unit;
-}

@@ -113,3 +113,13 @@ test("forget: refused for ALIVE, removes a DEAD node from the API, /metrics and 
   server.write("forget keep-1");
   await server.waitForLine(/^Error: node keep-1 is ALIVE/, { timeoutMs: 10_000 });
 });
+
+test("server --forget-after: the leader forgets a DEAD node once it stayed DEAD that long", async () => {
+  const server = await startServer(etcd.endpoints, ["--forget-after", "3s"]);
+  await server.waitForLine(/^\[Forget\] DEAD and LEFT nodes are forgotten 3 s after/, { timeoutMs: 5_000 });
+  const agent = await startAgent("auto-1", etcd.endpoints, ["--ttl", "2"]);
+  agent.kill("SIGKILL");
+  await server.waitForLine(deadLine("auto-1"), { timeoutMs: 30_000 });
+  await server.waitForLine(/^\[x\] Node auto-1 forgotten \(was DEAD; by forget-after\)$/, { timeoutMs: 30_000 });
+  assert.equal(await client.get("/monitor/nodes/auto-1").string(), null);
+});

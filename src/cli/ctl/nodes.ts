@@ -2,9 +2,10 @@
 // with since / last-seen columns, and forgetting DEAD or LEFT nodes (src/manager/forget.ts).
 import { hostname, userInfo } from "node:os";
 import { describeCompliance } from "../../config/compliance.ts";
-import { forgetNode, parseDuration } from "../../manager/forget.ts";
+import { forgetNode } from "../../manager/forget.ts";
 import { formatAge } from "../../manager/views.ts";
 import { describeConfig } from "../../shared/config-merge.ts";
+import { parseDuration } from "../../shared/duration.ts";
 import { ConflictError, ValidationError } from "../../shared/errors.ts";
 import { textTable } from "../../shared/text-table.ts";
 import { type FleetNode, readFleet } from "./fleet.ts";
