@@ -25,6 +25,7 @@ export async function startHttpServer(
       webhooks: opts.alertWebhook ?? [],
       alertFormat: opts.alertFormat ?? "alertmanager",
       externalUrl: opts.externalUrl,
+      maxStreams: opts.httpMaxStreams,
     },
     deps,
   );

@@ -1,6 +1,8 @@
 // The `server` subcommand's HTTP flags, declared here so src/cli/main.ts only adds them.
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { integerArg } from "../../cli/args.ts";
 import { ALERT_FORMATS, type AlertFormat } from "./alert-format.ts";
+import { DEFAULT_MAX_STREAMS } from "./stream.ts";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
 
@@ -13,6 +15,7 @@ export interface HttpCliOptions {
   alertFormat: AlertFormat;
   /** How users reach the dashboard (behind a proxy, or when bound to 0.0.0.0), for alert links. */
   externalUrl?: string;
+  httpMaxStreams?: number;
 }
 
 /** "127.0.0.1:8080", "0.0.0.0:8080", "[::1]:8080", ":8080" (all interfaces) or "off". Port 0 picks a free one. */
@@ -76,6 +79,12 @@ export function withHttpOptions(cmd: Command): Command {
       )
         .env("FLEETWATCH_EXTERNAL_URL")
         .argParser(externalUrlArg),
+    )
+    .addOption(
+      new Option("--http-max-streams <n>", "dashboard streams (SSE) open at once; more get 503")
+        .env("FLEETWATCH_HTTP_MAX_STREAMS")
+        .default(DEFAULT_MAX_STREAMS)
+        .argParser(integerArg(1, 100_000)),
     )
     .addOption(
       new Option("--alert-format <format>", "alert body format")
