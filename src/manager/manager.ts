@@ -102,7 +102,7 @@ export class Manager {
   async start(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
-        this.dispatch({ type: "restore", views: await loadRegistry(this.options.client, this.options.log) });
+        this.dispatch({ type: "restore", views: await loadRegistry(this.options.client) });
         break;
       } catch (err) {
         const delay = backoffDelay(attempt);
@@ -132,7 +132,7 @@ export class Manager {
       leadership.role === "leader"
         ? `[HA] This manager (${this.election.id}) is now leading`
         : `[HA] Standing by: ${leadership.leader ?? "another manager"} is leading`;
-    for (const listener of this.listeners) listener({ type: "print", line });
+    this.notify({ type: "print", line });
     if (leadership.role === "leader") void this.persistWhatTheRegistryMissed();
   }
 
@@ -143,9 +143,7 @@ export class Manager {
    */
   private async persistWhatTheRegistryMissed(): Promise<void> {
     try {
-      const stored = new Map(
-        (await loadRegistry(this.options.client, this.options.log)).map((v) => [v.node, v]),
-      );
+      const stored = new Map((await loadRegistry(this.options.client)).map((v) => [v.node, v]));
       for (const view of this.current.nodes.values()) {
         const entry = stored.get(view.node);
         if (!entry || lastRevision(entry) !== lastRevision(view) || entry.state !== view.state) {
@@ -189,7 +187,21 @@ export class Manager {
     this.current = result.state;
     for (const effect of result.effects) {
       if (effect.type === "persist") this.registry.enqueue(effect.view);
-      for (const listener of this.listeners) listener(effect);
+      this.notify(effect);
+    }
+  }
+
+  /**
+   * A listener that throws (a bug, or data no decoder foresaw) loses that one effect; it
+   * must not unwind into the watch callback or the reducer's caller and stop the manager.
+   */
+  private notify(effect: LivenessEffect): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(effect);
+      } catch (err) {
+        this.options.log.error({ err, effect: effect.type }, "an effect listener failed; effect dropped");
+      }
     }
   }
 }

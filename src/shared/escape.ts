@@ -30,6 +30,20 @@ export function escapeControlLines(text: string): string {
   return text.split("\n").map(escapeControl).join("\n");
 }
 
+/**
+ * For JSON text made by JSON.stringify (which escapes C0 itself): what is left (DEL, C1,
+ * bidi overrides) can only sit inside strings, where `\uXXXX` is the same character, so
+ * the output stays valid JSON. Newlines between lines of indented JSON are kept.
+ */
+export function escapeControlJson(text: string): string {
+  return text
+    .split("\n")
+    .map((line) =>
+      line.replace(CONTROL, (char) => `\\u${(char.codePointAt(0) as number).toString(16).padStart(4, "0")}`),
+    )
+    .join("\n");
+}
+
 /** True when `text` holds a character escapeControl would replace (for tests and the fuzz suite). */
 export function hasControl(text: string): boolean {
   CONTROL.lastIndex = 0;
