@@ -5,6 +5,7 @@ import type { Etcd3, ICompare } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import type { Clock } from "../shared/clock.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { escapeControl } from "../shared/escape.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Logger } from "../shared/log.ts";
 import { LeaderElection, type Leadership } from "./election.ts";
@@ -45,6 +46,7 @@ export class Manager {
   private stopped = false;
   private pending: LivenessEvent[] = [];
   private flushScheduled = false;
+  private leadership: Leadership | undefined;
 
   constructor(private readonly options: ManagerOptions) {
     this.keeper = new LeaseKeeper(options.client, { clock: options.clock });
@@ -126,12 +128,23 @@ export class Manager {
     this.keeper.close();
   }
 
+  /**
+   * Who leads, as far as this manager knows: its own id while it leads, the id read from the
+   * leader key while it stands by, undefined before the first campaign or while nobody leads.
+   */
+  get leaderId(): string | undefined {
+    const known = this.leadership;
+    if (!known) return undefined;
+    return known.role === "leader" ? this.election.id : known.leader;
+  }
+
   private onLeadership(leadership: Leadership): void {
+    this.leadership = leadership;
     this.options.onLeadership?.(leadership);
     const line =
       leadership.role === "leader"
-        ? `[HA] This manager (${this.election.id}) is now leading`
-        : `[HA] Standing by: ${leadership.leader ?? "another manager"} is leading`;
+        ? `[HA] This manager (${escapeControl(this.election.id)}) is now leading`
+        : `[HA] Standing by: ${escapeControl(leadership.leader ?? "another manager")} is leading`;
     this.notify({ type: "print", line });
     if (leadership.role === "leader") void this.persistWhatTheRegistryMissed();
   }

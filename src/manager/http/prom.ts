@@ -20,7 +20,8 @@ export class FleetMetrics {
   readonly configApplyLag: Histogram;
   readonly alertDeliveries: Counter<"result">;
 
-  constructor(nodes: () => Iterable<NodeView>) {
+  /** `leaderId`: who leads as this manager knows it (undefined: nobody, or not known yet). */
+  constructor(nodes: () => Iterable<NodeView>, leaderId: () => string | undefined = () => undefined) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "fleetwatch_manager_" });
     new Gauge({
@@ -66,6 +67,17 @@ export class FleetMetrics {
       collect() {
         this.reset();
         for (const [kind, n] of invalidValues.counts()) this.inc({ kind }, n);
+      },
+    });
+    new Gauge({
+      name: "fleetwatch_leader_info",
+      help: "1 for the manager that leads, as this manager sees it (no series: nobody leads)",
+      labelNames: ["leader"],
+      registers,
+      collect() {
+        this.reset();
+        const leader = leaderId();
+        if (leader !== undefined) this.set({ leader }, 1);
       },
     });
     this.etcdLatency = new Histogram({
