@@ -79,7 +79,10 @@ export class FleetHttpServer {
     private readonly deps: HttpServerDeps,
   ) {
     const { manager, clock, log } = deps;
-    this.metrics = new FleetMetrics(() => manager.state.nodes.values());
+    this.metrics = new FleetMetrics(
+      () => manager.state.nodes.values(),
+      () => manager.leaderId,
+    );
     this.config = new ConfigService(manager.client, clock);
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
@@ -378,10 +381,12 @@ export class FleetHttpServer {
 
   private readyz(res: ServerResponse): void {
     const { manager } = this.deps;
-    if (manager.ready) sendJson(res, 200, { status: "ready" });
+    // Who leads is part of the answer: a fleet whose managers all stand by is visible here.
+    const leader = { leader: manager.leaderId ?? null, leading: manager.isLeader };
+    if (manager.ready) sendJson(res, 200, { status: "ready", ...leader });
     else {
       const why = manager.state.connected ? "first sync with etcd not done yet" : "cut off from etcd";
-      sendJson(res, 503, { status: "not ready", reason: why });
+      sendJson(res, 503, { status: "not ready", reason: why, ...leader });
     }
   }
 
