@@ -154,6 +154,9 @@ export function toStored(target: ConfigTarget, raw: string | undefined, revision
     return { target, key, exists: false, value: undefined, raw: undefined, revision: 0, valid: true };
   }
   const parsed = parseConfigText(raw);
+  // Reported once per key and revision (every reader of the config prefix comes here).
+  if (parsed.ok) invalidValues.clear(key);
+  else invalidValues.report({ kind: "config", key, revision, reason: parsed.reason });
   return parsed.ok
     ? { target, key, exists: true, value: parsed.value, raw, revision, valid: true }
     : { target, key, exists: true, value: undefined, raw, revision, valid: false, reason: parsed.reason };
