@@ -7,7 +7,7 @@ import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import type { LogFormat } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
 import { registerSimCommand } from "../sim/register.ts";
-import { integerArg } from "./args.ts";
+import { durationArg, integerArg } from "./args.ts";
 import { registerConfigCommands } from "./ctl/register.ts";
 
 function endpointsArg(value: string): Endpoint[] {
@@ -81,10 +81,19 @@ export function buildProgram(): Command {
     withEtcdOptions(
       program.command("server").description("watch every node's heartbeat and push configuration"),
     ),
-  ).action(async (opts: CommonOptions & HttpCliOptions) => {
-    const { runServer } = await import("../manager/main.ts");
-    await runServer(opts);
-  });
+  )
+    .addOption(
+      new Option(
+        "--forget-after <duration>",
+        "forget DEAD and LEFT nodes after this long (30m, 7d; default: never)",
+      )
+        .env("FLEETWATCH_FORGET_AFTER")
+        .argParser(durationArg),
+    )
+    .action(async (opts: CommonOptions & HttpCliOptions & { forgetAfter?: number }) => {
+      const { runServer } = await import("../manager/main.ts");
+      await runServer(opts);
+    });
 
   withEtcdOptions(
     program.command("agent").description("keep this node's heartbeat alive and collect its metrics"),

@@ -20,6 +20,7 @@ import { AlertDispatcher } from "./alerts.ts";
 import { requireToken } from "./auth.ts";
 import { ConfigView } from "./config-view.ts";
 import { type FleetEvent, type NodeSummary, recentEvents, summarize } from "./fleet-view.ts";
+import { deleteNode } from "./forget-route.ts";
 import { HttpError, readJson, sendError, sendJson } from "./http-util.ts";
 import { decodeNode, expectedRevisionFrom, mergeFrom, optionalInt, parseRollbackBody } from "./params.ts";
 import { PrefixMirror } from "./prefix-mirror.ts";
@@ -213,6 +214,12 @@ export class FleetHttpServer {
       case "persist":
         this.dirty.add(effect.view.node);
         break;
+      case "forgotten":
+        this.dirty.delete(effect.node);
+        this.samples.forget(effect.node);
+        this.metrics.forgetNodeSamples(effect.node);
+        this.hub.broadcast("removed", [effect.node]);
+        break;
       case "print":
         break;
       default:
@@ -292,6 +299,11 @@ export class FleetHttpServer {
       ["GET", /^\/api\/events$/, (_q, res, _p, url) => this.events(res, url)],
       ["GET", /^\/api\/stream$/, (_q, res, _p, url) => this.stream(res, url)],
       ["GET", new RegExp(`^/api/nodes/${node}$`), (_q, res, p) => this.getNode(res, p)],
+      [
+        "DELETE",
+        new RegExp(`^/api/nodes/${node}$`),
+        (q, res, p, url) => deleteNode(q, res, this.deps.manager, this.opts.token, p[0], url),
+      ],
       ["GET", new RegExp(`^/api/nodes/${node}/metrics$`), (_q, res, p, url) => this.nodeMetrics(res, p, url)],
       [
         "GET",
