@@ -49,6 +49,22 @@ export function clientFlags(certsDir: string, user: string): string {
   return `--etcd-ca ${caPaths(certsDir).cert} --etcd-cert ${c.cert} --etcd-key ${c.key}`;
 }
 
+/** HTTPS options for `path` on the local etcd, presenting the root client certificate. */
+function rootRequest(host: string, port: number, certsDir: string, path: string, timeoutMs: number) {
+  const root = clientPaths(certsDir, ROOT_USER);
+  return {
+    host: bareHost(host),
+    port,
+    path,
+    timeout: timeoutMs,
+    ca: readFileSync(caPaths(certsDir).cert),
+    cert: readFileSync(root.cert),
+    key: readFileSync(root.key),
+    // The server certificate names localhost and the loopback addresses.
+    servername: "localhost",
+  } satisfies RequestOptions;
+}
+
 /** /health over TLS, presenting the root client certificate; never rejects. */
 export function etcdIsHealthyTls(
   host: string,
@@ -58,20 +74,47 @@ export function etcdIsHealthyTls(
 ): Promise<boolean> {
   let options: RequestOptions;
   try {
-    const root = clientPaths(certsDir, ROOT_USER);
-    options = {
-      host: bareHost(host),
-      port,
-      path: "/health",
-      timeout: timeoutMs,
-      ca: readFileSync(caPaths(certsDir).cert),
-      cert: readFileSync(root.cert),
-      key: readFileSync(root.key),
-      // The server certificate names localhost and the loopback addresses.
-      servername: "localhost",
-    };
+    options = rootRequest(host, port, certsDir, "/health", timeoutMs);
   } catch {
     return Promise.resolve(false);
   }
   return askHealth(get, options);
+}
+
+/** The server version from etcd's /version (`{"etcdserver":"3.4.23",...}`); undefined on any failure. */
+export function etcdServerVersionTls(
+  host: string,
+  port: number,
+  certsDir: string,
+  timeoutMs = 2000,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let req: ReturnType<typeof get>;
+    try {
+      req = get(rootRequest(host, port, certsDir, "/version", timeoutMs), (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          // A version document is tiny; anything longer is not one.
+          body = (body + chunk).slice(0, 4096);
+        });
+        res.on("end", () => resolve(versionFromBody(body)));
+        res.on("error", () => resolve(undefined));
+      });
+    } catch {
+      return resolve(undefined);
+    }
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", () => resolve(undefined));
+  });
+}
+
+/** Pure: `etcdserver` of a /version body, if it is a string. */
+export function versionFromBody(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { etcdserver?: unknown };
+    return typeof parsed.etcdserver === "string" ? parsed.etcdserver : undefined;
+  } catch {
+    return undefined;
+  }
 }

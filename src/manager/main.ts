@@ -1,6 +1,7 @@
 // `fleetwatch server`: the manager core with its console. Flags arrive parsed from
 // src/cli/main.ts; this file wires and prints, the modules decide.
 import type { CommonOptions } from "../cli/main.ts";
+import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
 import { formatEndpoint } from "../shared/endpoints.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
@@ -83,6 +84,8 @@ export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): 
 
   io.print("Server started. Watching heartbeats...");
   http = await startHttpServer(opts, { manager, clock, log }, io.print);
+  // With client certificates, say once whether this etcd keeps the per-node promises.
+  if (opts.etcdCert) void reportEtcdAdvisories(client, io.print, log);
   await manager.start();
   log.info({ nodes: manager.state.nodes.size }, "synced");
 }
