@@ -1,11 +1,13 @@
 // `fleetwatch etcd --tls`: the same single member, serving clients over TLS and
 // requiring a client certificate signed by the local CA (etcd's --client-cert-auth;
 // once `fleetwatch ctl auth setup` enables auth, the certificate's CN is the etcd user).
-// Certificates come from src/security/certs.ts and are made on first use.
+// Certificates come from src/security/certs.ts and are made on first use; revoked client
+// certificates are refused through the CRL of src/security/crl.ts.
 
 import { readFileSync } from "node:fs";
 import { get, type RequestOptions } from "node:https";
 import { caPaths, clientPaths, ensureLocalCerts, ROOT_USER, serverPaths } from "../security/certs.ts";
+import { crlPath, ensureCrl } from "../security/crl.ts";
 import { bareHost, isWildcardHost } from "./etcd-args.ts";
 import { askHealth } from "./health.ts";
 
@@ -19,7 +21,10 @@ export interface LocalTls {
 export function prepareLocalTls(certsDir: string, host: string): LocalTls {
   const bare = bareHost(host);
   const extra = isWildcardHost(host) || bare === "localhost" ? [] : [bare];
-  return { certsDir, created: ensureLocalCerts(certsDir, extra) };
+  const created = ensureLocalCerts(certsDir, extra);
+  // etcd refuses every client when --client-crl-file names a missing file: start with an empty CRL.
+  if (ensureCrl(certsDir)) created.push(crlPath(certsDir));
+  return { certsDir, created };
 }
 
 /** Pure: the plain-http argument list turned into client TLS with client-certificate auth. */
@@ -40,6 +45,9 @@ export function withClientTls(args: string[], certsDir: string): string[] {
     server.cert,
     "--key-file",
     server.key,
+    // Revoked client certificates (fleetwatch ctl certs revoke); re-read per new connection.
+    "--client-crl-file",
+    crlPath(certsDir),
   ];
 }
 
