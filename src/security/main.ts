@@ -6,7 +6,7 @@ import { createEtcdClient } from "../shared/etcd.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { setupAuth } from "./auth-setup.ts";
 import { caPaths, clientPaths, ensureCa, ensureClientCert, ensureLocalCerts, serverPaths } from "./certs.ts";
-import { crlPath, revokeClientCert } from "./crl.ts";
+import { crlPath, ensureCrl, revokeClientCert } from "./crl.ts";
 
 export interface CertsOptions {
   certsDir: string;
@@ -14,6 +14,8 @@ export interface CertsOptions {
 
 export function runCertsInit(opts: CertsOptions & { serverSan: string[] }): void {
   const made = ensureLocalCerts(opts.certsDir, opts.serverSan);
+  // An empty CRL from the start: etcd's --client-crl-file must name a file that exists.
+  if (ensureCrl(opts.certsDir)) made.push(crlPath(opts.certsDir));
   for (const path of made) console.log(`created ${path}`);
   if (made.length === 0) console.log(`certificates in ${opts.certsDir} already exist; kept them`);
   console.log(

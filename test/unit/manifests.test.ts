@@ -325,6 +325,9 @@ describe("deployment manifests", () => {
     for (const flag of ["--client-cert-auth", "--peer-client-cert-auth"])
       assert.ok(args.includes(flag), flag);
     assert.ok(args.some((a) => a.startsWith("--listen-client-urls=https://")));
+    // Revocation: etcd reads the CRL that `ctl certs revoke` writes, from the server's Secret.
+    assert.ok(args.includes("--client-crl-file=/etc/etcd/tls/crl.pem"), "--client-crl-file");
+    assert.ok("crl.pem" in find(objects, "Secret", "etcd-server-tls").data, "crl.pem in etcd-server-tls");
     // The pinned etcd keeps the per-node promises docs/security.md makes.
     const image = sts.spec.template.spec.containers[0].image as string;
     const version = /:v?(\d+\.\d+\.\d+)(?:-\d+)?$/.exec(image)?.[1];
