@@ -36,6 +36,13 @@ export const ETCD_ADVISORIES: readonly EtcdAdvisory[] = [
     fixedIn: { "3.4": 42, "3.5": 28, "3.6": 9 },
   },
   {
+    // No CVE id: etcd's changelogs cite the pull requests (21683 on 3.4, 21682 on 3.5).
+    id: "etcd-io/etcd#21683",
+    problem:
+      "a put nested in a transaction can read through prevKv or attach a lease without permission (a node's certificate can read keys outside its role)",
+    fixedIn: { "3.4": 44, "3.5": 30, "3.6": 11 },
+  },
+  {
     id: "GHSA-xg4h-6gfc-h4m8",
     problem:
       "read permission on one key lets a watch receive every key after it (a node's certificate can watch other nodes' configs and heartbeats)",
