@@ -125,6 +125,30 @@ describe("what a node's certificate can still do, and revoking it", { timeout: 1
     assert.equal(etcd.count(/^\[Security\]/), expected.length, etcd.tail());
   });
 
+  it("fleetwatch server with a client certificate warns once about the etcd it connects to", async () => {
+    const manager = clientPaths(certsDir, "fleetwatch-manager");
+    const server = spawnFleetwatch([
+      "server",
+      "--http",
+      "off",
+      "--etcd",
+      endpoint,
+      "--etcd-ca",
+      caPaths(certsDir).cert,
+      "--etcd-cert",
+      manager.cert,
+      "--etcd-key",
+      manager.key,
+    ]);
+    try {
+      const expected = advisoryLines(installedVersion);
+      for (const line of expected) await server.waitForLine(line, { timeoutMs: 20_000 });
+      assert.equal(server.count(/^\[Security\]/), expected.length, server.tail());
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("node-1's certificate vs node-2's lease: list, learn key names, keep it alive, compact", async () => {
     const node1 = clientWith(pemFor("node-1"));
     const node2 = clientWith(pemFor("node-2"));
