@@ -172,6 +172,15 @@ export function buildProgram(): Command {
       const { runCertsIssue } = await import("../security/main.ts");
       runCertsIssue(users, opts);
     });
+  certs
+    .command("revoke")
+    .description("revoke client certificates: add them to <certs-dir>/crl.pem (etcd --client-crl-file)")
+    .argument("<user...>", "node names whose certificates to revoke")
+    .option("--certs-dir <dir>", "where the certificates are kept", ".data/certs")
+    .action(async (users: string[], opts: { certsDir: string }) => {
+      const { runCertsRevoke } = await import("../security/main.ts");
+      runCertsRevoke(users, opts);
+    });
   const auth = ctl.command("auth").description("etcd users, roles and auth (RBAC)");
   withEtcdOptions(
     auth.command("setup").description("create the root, manager and per-node users and roles; enable auth"),

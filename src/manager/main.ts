@@ -1,6 +1,7 @@
 // `fleetwatch server`: the manager core with its console. Flags arrive parsed from
 // src/cli/main.ts; this file wires and prints, the modules decide.
 import type { CommonOptions } from "../cli/main.ts";
+import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
 import { formatEndpoint } from "../shared/endpoints.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
@@ -101,6 +102,8 @@ export async function runServer(
     );
   }
   http = await startHttpServer(opts, { manager, clock, log }, io.print);
+  // With client certificates, say once whether this etcd keeps the per-node promises.
+  if (opts.etcdCert) void reportEtcdAdvisories(client, io.print, log);
   await manager.start();
   log.info({ nodes: manager.state.nodes.size }, "synced");
 }
