@@ -7,6 +7,8 @@ import { createEtcdClient } from "../shared/etcd.ts";
 import { createLogger } from "../shared/log.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { ackLines, type NodeAck } from "./ack-lines.ts";
+import { type Alerting, startAlerting } from "./alerts/index.ts";
+import type { AlertCliOptions } from "./alerts/options.ts";
 import { handleCommand } from "./command-handler.ts";
 import { parseCommand } from "./commands.ts";
 import { openConsole } from "./console-io.ts";
@@ -17,7 +19,9 @@ import { Manager } from "./manager.ts";
 /** How long acks are gathered before printing; short enough to feel immediate. */
 const ACK_BURST_MS = 150;
 
-export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): Promise<void> {
+export async function runServer(
+  opts: CommonOptions & Partial<HttpCliOptions> & Partial<AlertCliOptions>,
+): Promise<void> {
   const log = createLogger(opts.logFormat, opts.logLevel, "server");
   const clock = systemClock;
   const client = createEtcdClient({ endpoints: opts.etcd, tls: loadEtcdTls(opts) });
@@ -35,10 +39,12 @@ export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): 
   });
 
   let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let alerting: Alerting | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await alerting?.stop();
     await http?.stop();
     await manager.stop();
     client.close();
@@ -83,6 +89,21 @@ export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): 
 
   io.print("Server started. Watching heartbeats...");
   http = await startHttpServer(opts, { manager, clock, log }, io.print);
+  const metrics = http?.metrics;
+  alerting = startAlerting(
+    opts,
+    {
+      manager,
+      clock,
+      log,
+      externalUrl: () => http?.externalUrl ?? opts.externalUrl ?? "",
+      metrics: metrics && {
+        timed: metrics.timed,
+        delivery: (_target, ok) => metrics.alertDeliveries.inc({ result: ok ? "ok" : "error" }),
+      },
+    },
+    io.print,
+  );
   await manager.start();
   log.info({ nodes: manager.state.nodes.size }, "synced");
 }

@@ -492,7 +492,7 @@ async function waitForReply(
 }
 
 describe("alert webhooks", () => {
-  test("DEAD, RECOVERED and LEFT are each delivered exactly once, across a kill -9 of the manager", async (t) => {
+  test("DEAD, RECOVERED and LEFT (--alert-on-leave) are each delivered exactly once, across a kill -9 of the manager", async (t) => {
     const etcd = await startEtcd({ members: 1 });
     const client = new Etcd3({ hosts: etcd.hosts });
     const procs: FleetwatchProcess[] = [];
@@ -526,7 +526,16 @@ describe("alert webhooks", () => {
     const startServer = async () => {
       const port = await freePort();
       const p = spawnFleetwatch(
-        ["server", "--etcd", etcd.endpoints, "--http", `127.0.0.1:${port}`, "--alert-webhook", hook],
+        [
+          "server",
+          "--etcd",
+          etcd.endpoints,
+          "--http",
+          `127.0.0.1:${port}`,
+          "--alert-webhook",
+          hook,
+          "--alert-on-leave",
+        ],
         { env: { FLEETWATCH_API_TOKEN: "" } },
       );
       procs.push(p);

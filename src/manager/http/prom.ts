@@ -2,6 +2,7 @@
 // Fleet gauges are computed at scrape time from the manager's view, so they can never
 // drift from what the dashboard shows; counters and histograms are fed as things happen.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { invalidValues } from "../../shared/invalid-values.ts";
 import type { NodeState, NodeView } from "../liveness.ts";
 import type { MetricSample } from "./samples.ts";
 
@@ -22,6 +23,7 @@ export class FleetMetrics {
   constructor(nodes: () => Iterable<NodeView>) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "fleetwatch_manager_" });
+    this.registry.registerMetric(invalidValues);
     new Gauge({
       name: "fleetwatch_nodes",
       help: "Known nodes by liveness state",
@@ -72,7 +74,7 @@ export class FleetMetrics {
     });
     this.alertDeliveries = new Counter({
       name: "fleetwatch_alert_deliveries_total",
-      help: "Alert webhook POSTs by result (ok: 2xx; error: anything else, retried)",
+      help: "Alert POSTs to webhooks and Alertmanager by result (ok: 2xx; error: anything else, retried)",
       labelNames: ["result"],
       registers,
     });
