@@ -1,5 +1,7 @@
 // The lab's console words for the agent, in one place so tests and docs match them.
+
 import { describeConfig } from "../shared/config-merge.ts";
+import { escapeControl } from "../shared/escape.ts";
 import type { EffectiveConfig } from "../shared/schema.ts";
 
 export const agentLines = {
@@ -16,7 +18,7 @@ export const agentLines = {
   configDetected: () => "[Config] Detected update...",
   configApplied: (config: EffectiveConfig) => `[Config] Updated successfully: ${describeConfig(config)}`,
   configRejected: (key: string, revision: number, reason: string, config: EffectiveConfig) =>
-    `[Config] Rejected ${key} (revision ${revision}): ${reason}; keeping ${describeConfig(config)}`,
+    `[Config] Rejected ${key} (revision ${revision}): ${escapeControl(reason)}; keeping ${describeConfig(config)}`,
   collecting: (config: EffectiveConfig) =>
     `[Monitor] Collecting [${config.metrics.join(", ")}]. Next run in ${config.interval}s...`,
   stoppedKeepingLease: (node: string, ttl: number) =>

@@ -4,6 +4,7 @@ import type { CommonOptions } from "../cli/main.ts";
 import { systemClock } from "../shared/clock.ts";
 import { formatEndpoint } from "../shared/endpoints.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
+import { invalidValueLine, invalidValues } from "../shared/invalid-values.ts";
 import { createLogger } from "../shared/log.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { ackLines, type NodeAck } from "./ack-lines.ts";
@@ -66,6 +67,14 @@ export async function runServer(
     },
     () => void stop(),
   );
+
+  invalidValues.subscribe((report) => {
+    io.print(invalidValueLine(report));
+    log.warn(
+      { kind: report.kind, key: report.key, revision: report.revision, reason: report.reason },
+      "invalid value ignored",
+    );
+  });
 
   // Acks arrive in bursts (a fleet default change): gather a burst, then print it.
   let acks: NodeAck[] = [];

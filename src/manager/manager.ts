@@ -5,6 +5,7 @@ import type { Etcd3, ICompare } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import type { Clock } from "../shared/clock.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { escapeControl } from "../shared/escape.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Logger } from "../shared/log.ts";
 import { LeaderElection, type Leadership } from "./election.ts";
@@ -47,6 +48,7 @@ export class Manager {
   private stopped = false;
   private pending: LivenessEvent[] = [];
   private flushScheduled = false;
+  private leadership: Leadership | undefined;
 
   constructor(private readonly options: ManagerOptions) {
     this.keeper = new LeaseKeeper(options.client, { clock: options.clock });
@@ -110,7 +112,7 @@ export class Manager {
   async start(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
-        this.dispatch({ type: "restore", views: await loadRegistry(this.options.client, this.options.log) });
+        this.dispatch({ type: "restore", views: await loadRegistry(this.options.client) });
         break;
       } catch (err) {
         const delay = backoffDelay(attempt);
@@ -134,14 +136,25 @@ export class Manager {
     this.keeper.close();
   }
 
+  /**
+   * Who leads, as far as this manager knows: its own id while it leads, the id read from the
+   * leader key while it stands by, undefined before the first campaign or while nobody leads.
+   */
+  get leaderId(): string | undefined {
+    const known = this.leadership;
+    if (!known) return undefined;
+    return known.role === "leader" ? this.election.id : known.leader;
+  }
+
   private onLeadership(leadership: Leadership): void {
+    this.leadership = leadership;
     this.options.onLeadership?.(leadership);
     for (const listener of this.leadershipListeners) listener(leadership);
     const line =
       leadership.role === "leader"
-        ? `[HA] This manager (${this.election.id}) is now leading`
-        : `[HA] Standing by: ${leadership.leader ?? "another manager"} is leading`;
-    for (const listener of this.listeners) listener({ type: "print", line });
+        ? `[HA] This manager (${escapeControl(this.election.id)}) is now leading`
+        : `[HA] Standing by: ${escapeControl(leadership.leader ?? "another manager")} is leading`;
+    this.notify({ type: "print", line });
     if (leadership.role === "leader") void this.persistWhatTheRegistryMissed();
   }
 
@@ -152,9 +165,7 @@ export class Manager {
    */
   private async persistWhatTheRegistryMissed(): Promise<void> {
     try {
-      const stored = new Map(
-        (await loadRegistry(this.options.client, this.options.log)).map((v) => [v.node, v]),
-      );
+      const stored = new Map((await loadRegistry(this.options.client)).map((v) => [v.node, v]));
       for (const view of this.current.nodes.values()) {
         const entry = stored.get(view.node);
         if (!entry || lastRevision(entry) !== lastRevision(view) || entry.state !== view.state) {
@@ -198,7 +209,21 @@ export class Manager {
     this.current = result.state;
     for (const effect of result.effects) {
       if (effect.type === "persist") this.registry.enqueue(effect.view);
-      for (const listener of this.listeners) listener(effect);
+      this.notify(effect);
+    }
+  }
+
+  /**
+   * A listener that throws (a bug, or data no decoder foresaw) loses that one effect; it
+   * must not unwind into the watch callback or the reducer's caller and stop the manager.
+   */
+  private notify(effect: LivenessEffect): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(effect);
+      } catch (err) {
+        this.options.log.error({ err, effect: effect.type }, "an effect listener failed; effect dropped");
+      }
     }
   }
 }

@@ -94,13 +94,13 @@ test("an outbox record that does not decode does not stop the manager nor the st
     hook,
   ]);
   await second.waitForLine(/Standing by/, { timeoutMs: 20_000 });
-  await waitFor(() => metric(firstPort, 'fleetwatch_invalid_values_total{kind="alert_outbox"} 2'), {
+  await waitFor(() => metric(firstPort, 'fleetwatch_invalid_values_total{kind="alert"} 2'), {
     message: "both bad records counted by the leader",
   });
 
   await first.kill("SIGKILL");
   await second.waitForLine(/now leading/, { timeoutMs: 30_000 });
-  await waitFor(() => metric(secondPort, 'fleetwatch_invalid_values_total{kind="alert_outbox"} 2'), {
+  await waitFor(() => metric(secondPort, 'fleetwatch_invalid_values_total{kind="alert"} 2'), {
     message: "both bad records counted by the new leader",
   });
   // Alerting still works around them.

@@ -52,9 +52,7 @@ const stored = (over: Partial<AlertRecord>): StoredRecord => {
 describe("decodeRecord: the outbox boundary", () => {
   it("accepts a record and defaults `dropped` (records written before it existed)", () => {
     const { dropped: _, ...old } = base;
-    const d = decodeRecord(JSON.stringify(old));
-    assert.ok(d.ok);
-    assert.deepEqual(d.record.dropped, []);
+    assert.deepEqual(decodeRecord(JSON.stringify(old))?.dropped, []);
   });
   const bad: [string, string][] = [
     ["issue 11's record without `at`", '{"node":"y","revision":2,"delivered":[]}'],
@@ -66,11 +64,7 @@ describe("decodeRecord: the outbox boundary", () => {
     ["an unknown kind", JSON.stringify({ ...base, kind: "EXPLODED" })],
   ];
   for (const [name, text] of bad) {
-    it(`refuses ${name}, naming why`, () => {
-      const d = decodeRecord(text);
-      assert.equal(d.ok, false);
-      if (!d.ok) assert.ok(d.reason.length > 0);
-    });
+    it(`refuses ${name}`, () => assert.equal(decodeRecord(text), undefined));
   }
 });
 

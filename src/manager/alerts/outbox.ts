@@ -22,13 +22,19 @@ import type { Etcd3, ICompare } from "etcd3";
 import { backoffDelay, sleep } from "../../shared/backoff.ts";
 import type { Clock } from "../../shared/clock.ts";
 import { errorMessage } from "../../shared/errors.ts";
-import { countInvalid } from "../../shared/invalid-values.ts";
 import type { Logger } from "../../shared/log.ts";
 import type { EtcdTimer } from "../http/prom.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import { isPendingFor, nextForHook, type StoredRecord } from "./delivery-order.ts";
 import { postJson } from "./post.ts";
-import { ALERTS_PREFIX, type AlertRecord, alertKey, decodeRecord, recordFor } from "./record.ts";
+import {
+  ALERTS_PREFIX,
+  type AlertRecord,
+  alertKey,
+  decodeRecord,
+  decodeStoredRecord,
+  recordFor,
+} from "./record.ts";
 import { Semaphore } from "./semaphore.ts";
 import { batchIdempotencyKey, type WebhookFormat, webhookBody } from "./webhook-format.ts";
 
@@ -149,23 +155,22 @@ export class WebhookOutbox {
     }
   }
 
-  /** Reads every record: prunes the expired, keeps the pending, reports what does not decode. */
+  /** Reads every record: prunes the expired, keeps the pending; what does not decode is reported and skipped. */
   private async loadAndPrune(signal: AbortSignal): Promise<void> {
-    const { client, timed, log } = this.o;
-    const all = await timed("range", () => client.getAll().prefix(ALERTS_PREFIX).strings());
+    const { client, timed } = this.o;
+    const all = await timed("range", () => client.getAll().prefix(ALERTS_PREFIX).exec());
     const now = this.o.clock.now();
-    for (const [key, text] of Object.entries(all)) {
+    for (const kv of all.kvs) {
       if (signal.aborted) return;
-      const decoded = decodeRecord(text);
-      if (!decoded.ok) {
-        if (countInvalid("alert_outbox", key, decoded.reason)) {
-          log.warn({ key, reason: decoded.reason }, "alert outbox record does not decode; ignored");
-        }
-        continue;
-      }
-      if (now - decoded.record.at > RECORD_RETENTION_MS) await this.guardedDelete(key);
-      else if (this.hooks.some((h) => isPendingFor(decoded.record, h.id)))
-        this.remember({ key, record: decoded.record });
+      const key = kv.key.toString();
+      const record = decodeStoredRecord({
+        key,
+        value: kv.value.toString(),
+        revision: Number(kv.mod_revision),
+      });
+      if (!record) continue;
+      if (now - record.at > RECORD_RETENTION_MS) await this.guardedDelete(key);
+      else if (this.hooks.some((h) => isPendingFor(record, h.id))) this.remember({ key, record });
     }
     this.wake();
   }
@@ -202,8 +207,8 @@ export class WebhookOutbox {
       const kv = res.responses[0]?.response_range?.kvs[0];
       if (!kv) return; // the term compare failed: no longer leading
       if (catchUp) return; // an existing record was loaded with the others
-      const decoded = decodeRecord(kv.value.toString());
-      if (decoded.ok) this.remember({ key, record: decoded.record });
+      const existing = decodeRecord(kv.value.toString());
+      if (existing) this.remember({ key, record: existing });
     }
     this.wake();
   }
@@ -220,8 +225,7 @@ export class WebhookOutbox {
       client.getAll().prefix(`${ALERTS_PREFIX}${rec.node}/`).sort("Key", "Descend").limit(1).strings(),
     );
     const newest = Object.values(res)[0];
-    const decoded = newest ? decodeRecord(newest) : undefined;
-    const prev = decoded?.ok ? decoded.record : undefined;
+    const prev = newest ? decodeRecord(newest) : undefined;
     if (!prev || prev.revision >= rec.revision || prev.kind !== rec.kind) return false;
     const history = this.o.views().get(rec.node)?.history ?? [];
     return !history.some((t) => t.revision > prev.revision && t.revision < rec.revision);
@@ -254,9 +258,8 @@ export class WebhookOutbox {
         if (!guard) return;
         const res = await timed("range", () => client.kv.range({ key }));
         const kv = res.kvs[0];
-        const decoded = kv ? decodeRecord(kv.value.toString()) : undefined;
-        if (!kv || !decoded?.ok) return; // pruned or replaced: nothing to mark
-        const merged = decoded.record;
+        const merged = kv ? decodeRecord(kv.value.toString()) : undefined;
+        if (!kv || !merged) return; // pruned or replaced: nothing to mark
         merged.delivered = union(merged.delivered, stored.record.delivered);
         merged.dropped = union(merged.dropped, stored.record.dropped).filter(
           (id) => !merged.delivered.includes(id),

@@ -3,6 +3,7 @@
 // takeover, so it is decoded with zod like every stored value: a record that does not
 // decode is reported and skipped, never trusted.
 import { z } from "zod";
+import { decodeJson, decodeStored, type StoredValue } from "../../shared/decode.ts";
 import { PREFIX } from "../../shared/keys.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 
@@ -45,21 +46,15 @@ export const AlertRecordSchema = z.object({
 });
 export type AlertRecord = z.infer<typeof AlertRecordSchema>;
 
-export type RecordDecoding = { ok: true; record: AlertRecord } | { ok: false; reason: string };
+/** Decodes a record read back from etcd; one that does not decode is reported (kind "alert") and skipped. */
+export function decodeStoredRecord(stored: StoredValue): AlertRecord | undefined {
+  return decodeStored("alert", AlertRecordSchema, stored);
+}
 
-export function decodeRecord(text: string): RecordDecoding {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: "not JSON" };
-  }
-  const result = AlertRecordSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    return { ok: false, reason: `${issue?.path.join(".") || "value"}: ${issue?.message ?? "invalid"}` };
-  }
-  return { ok: true, record: result.data };
+/** Decodes without reporting (a value about to be rewritten, or a test). */
+export function decodeRecord(text: string): AlertRecord | undefined {
+  const result = decodeJson(AlertRecordSchema, text);
+  return result.ok ? result.value : undefined;
 }
 
 export const idempotencyKey = (a: Pick<AlertRecord, "node" | "revision">) => `${a.node}/${a.revision}`;

@@ -10,6 +10,7 @@ import type { Clock } from "../../shared/clock.ts";
 import { ConflictError, errorMessage, ValidationError } from "../../shared/errors.ts";
 import { CONFIG_PREFIX, METRICS_PREFIX, nodeFromKey } from "../../shared/keys.ts";
 import type { Logger } from "../../shared/log.ts";
+import { METRIC_DESCRIPTORS } from "../../shared/metric-descriptors.ts";
 import { nodeNameProblem } from "../../shared/node-name.ts";
 import { dashboardUrl } from "../alerts/webhook-format.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
@@ -21,7 +22,7 @@ import { HttpError, readJson, sendError, sendJson } from "./http-util.ts";
 import { decodeNode, expectedRevisionFrom, mergeFrom, optionalInt, parseRollbackBody } from "./params.ts";
 import { PrefixMirror } from "./prefix-mirror.ts";
 import { FleetMetrics } from "./prom.ts";
-import { type MetricSample, parseSample, SampleRing } from "./samples.ts";
+import { type MetricSample, SampleStore } from "./samples.ts";
 import { loadStaticFiles, type StaticFile } from "./static-files.ts";
 import { StreamHub } from "./stream.ts";
 
@@ -55,7 +56,9 @@ export class FleetHttpServer {
   private readonly server: Server;
   private readonly config: ConfigService;
   private readonly configView: ConfigView;
-  private readonly samples = new Map<string, SampleRing>();
+  private readonly samples = new SampleStore();
+  /** Nodes whose last sample was refused and logged: one log line per node until a good one. */
+  private readonly refusedSamples = new Set<string>();
   private readonly hub = new StreamHub();
   private readonly mirrors: PrefixMirror[];
   private readonly files: Map<string, StaticFile>;
@@ -71,7 +74,10 @@ export class FleetHttpServer {
     private readonly deps: HttpServerDeps,
   ) {
     const { manager, clock, log } = deps;
-    this.metrics = new FleetMetrics(() => manager.state.nodes.values());
+    this.metrics = new FleetMetrics(
+      () => manager.state.nodes.values(),
+      () => manager.leaderId,
+    );
     this.config = new ConfigService(manager.client, clock);
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
@@ -82,10 +88,11 @@ export class FleetHttpServer {
         METRICS_PREFIX,
         {
           onList: (keys) => {
-            for (const k of keys) this.onSampleText(k.key, k.value);
+            for (const k of keys) this.onSampleText(k.key, k.value, k.modRevision);
           },
           onEvents: (events) => {
-            for (const ev of events) if (ev.type === "put") this.onSampleText(ev.key, ev.value);
+            for (const ev of events)
+              if (ev.type === "put") this.onSampleText(ev.key, ev.value, ev.modRevision);
           },
           onReconnect: () => this.metrics.watchReconnects.inc({ watch: "metrics" }),
         },
@@ -133,12 +140,7 @@ export class FleetHttpServer {
     });
     for (const m of this.mirrors) void m.start();
     this.timers.push(setInterval(() => this.flush(), FLUSH_MS));
-    this.timers.push(
-      setInterval(() => {
-        const now = clock.now();
-        for (const ring of this.samples.values()) ring.trim(now);
-      }, TRIM_MS),
-    );
+    this.timers.push(setInterval(() => this.samples.trim(clock.now()), TRIM_MS));
     for (const t of this.timers) t.unref();
     return this.url;
   }
@@ -203,17 +205,21 @@ export class FleetHttpServer {
     }
   }
 
-  private onSampleText(key: string, text: string): void {
+  private onSampleText(key: string, text: string, modRevision: number): void {
     const node = nodeFromKey(METRICS_PREFIX, key);
     if (!node || nodeNameProblem(node)) return;
-    const sample = parseSample(text);
-    if (!sample) return;
-    let ring = this.samples.get(node);
-    if (!ring) {
-      ring = new SampleRing();
-      this.samples.set(node, ring);
+    const result = this.samples.accept(node, text, modRevision, this.deps.clock.now());
+    if (!result.ok) {
+      if (result.duplicate) return;
+      this.metrics.samplesRejected.inc({ reason: result.rejection });
+      if (!this.refusedSamples.has(node)) {
+        this.refusedSamples.add(node);
+        this.deps.log.warn({ key, reason: result.reason }, "metrics sample refused");
+      }
+      return;
     }
-    if (!ring.add(sample, this.deps.clock.now())) return;
+    this.refusedSamples.delete(node);
+    const sample = result.sample;
     this.metrics.observeSample(node, sample);
     this.dirty.add(node);
     this.hub.sample(node, { node, sample });
@@ -262,6 +268,11 @@ export class FleetHttpServer {
       ["GET", /^\/readyz$/, (_q, res) => this.readyz(res)],
       ["GET", /^\/metrics$/, (_q, res) => this.prometheus(res)],
       ["GET", /^\/api\/status$/, (_q, res) => sendJson(res, 200, this.status())],
+      [
+        "GET",
+        /^\/api\/metric-descriptors$/,
+        (_q, res) => sendJson(res, 200, { metrics: METRIC_DESCRIPTORS }),
+      ],
       ["GET", /^\/api\/nodes$/, (_q, res) => this.listNodes(res)],
       ["GET", /^\/api\/events$/, (_q, res, _p, url) => this.events(res, url)],
       ["GET", /^\/api\/stream$/, (_q, res, _p, url) => this.stream(res, url)],
@@ -355,10 +366,12 @@ export class FleetHttpServer {
 
   private readyz(res: ServerResponse): void {
     const { manager } = this.deps;
-    if (manager.ready) sendJson(res, 200, { status: "ready" });
+    // Who leads is part of the answer: a fleet whose managers all stand by is visible here.
+    const leader = { leader: manager.leaderId ?? null, leading: manager.isLeader };
+    if (manager.ready) sendJson(res, 200, { status: "ready", ...leader });
     else {
       const why = manager.state.connected ? "first sync with etcd not done yet" : "cut off from etcd";
-      sendJson(res, 503, { status: "not ready", reason: why });
+      sendJson(res, 503, { status: "not ready", reason: why, ...leader });
     }
   }
 
