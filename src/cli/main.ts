@@ -1,6 +1,7 @@
 // The one executable. Flags and environment variables are read here and only here;
 // each subcommand receives one typed options object (shared/ARCHITECTURE.md rule 2).
 import { Command, InvalidArgumentError, Option } from "commander";
+import { type AlertCliOptions, withAlertOptions } from "../manager/alerts/options.ts";
 import { type HttpCliOptions, withHttpOptions } from "../manager/http/options.ts";
 import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared/endpoints.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
@@ -77,9 +78,11 @@ export function buildProgram(): Command {
     .description("Node liveness and live configuration for a fleet of machines, built on etcd")
     .showHelpAfterError("(run with --help for usage)");
 
-  withHttpOptions(
-    withEtcdOptions(
-      program.command("server").description("watch every node's heartbeat and push configuration"),
+  withAlertOptions(
+    withHttpOptions(
+      withEtcdOptions(
+        program.command("server").description("watch every node's heartbeat and push configuration"),
+      ),
     ),
   )
     .addOption(
@@ -90,7 +93,7 @@ export function buildProgram(): Command {
         .env("FLEETWATCH_FORGET_AFTER")
         .argParser(durationArg),
     )
-    .action(async (opts: CommonOptions & HttpCliOptions & { forgetAfter?: number }) => {
+    .action(async (opts: CommonOptions & HttpCliOptions & AlertCliOptions & { forgetAfter?: number }) => {
       const { runServer } = await import("../manager/main.ts");
       await runServer(opts);
     });
