@@ -1,9 +1,11 @@
 // `fleetwatch agent`: wires heartbeat, config watch and collection together and
 // prints the lab's console lines. All I/O policy lives in the modules it wires.
+
 import os from "node:os";
 import type { CommonOptions } from "../cli/main.ts";
 import { systemClock } from "../shared/clock.ts";
 import { errorMessage, ValidationError } from "../shared/errors.ts";
+import { escapeControlLines } from "../shared/escape.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
 import { agentAccessDeniedMessage, EtcdAccessDeniedError } from "../shared/etcd-access.ts";
 import { heartbeatKey, metricsKey } from "../shared/keys.ts";
@@ -32,7 +34,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   if (problem) throw new ValidationError(`${problem} (set one with --name)`, "name");
 
   const log = createLogger(opts.logFormat, opts.logLevel, "agent");
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  // Stored strings are escaped where a line is built; this keeps any that slipped through
+  // from driving the terminal.
+  const say = (line: string) => process.stdout.write(`${escapeControlLines(line)}\n`);
   const clock = systemClock;
   const tls = loadEtcdTls(opts);
   const certUser = tls?.cert ? certificateCommonName(tls.cert) : undefined;
@@ -48,6 +52,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     node,
     ttlS: opts.ttl,
     clock,
+    guardKey: true,
     events: {
       renewed: () => {
         if (!opts.quiet) say(agentLines.heartbeat(node));
@@ -55,6 +60,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       established: (lease, attempts, isRecovery) =>
         say(isRecovery ? agentLines.regained(lease, attempts) : agentLines.started(node, lease, opts.ttl)),
       lost: (reason) => say(agentLines.lost(reason)),
+      restored: (why) => say(agentLines.keyRestored(heartbeatKey(node), why)),
       retrying: (error, delayMs) => say(agentLines.waiting(error, delayMs)),
       denied: () => {
         console.error(`fleetwatch: ${agentAccessDeniedMessage(node, heartbeatKey(node), certUser)}`);

@@ -17,6 +17,8 @@ export interface WatchEvent {
   value: string;
   modRevision: number;
   createRevision: number;
+  /** The lease the key is attached to ("0": none; absent when the source does not say). */
+  lease?: string;
 }
 
 export interface WatchHandlers {
@@ -132,5 +134,6 @@ function toEvent(type: "put" | "delete", kv: IKeyValue): WatchEvent {
     value: type === "put" ? kv.value.toString() : "",
     modRevision: Number(kv.mod_revision),
     createRevision: Number(kv.create_revision),
+    lease: String(kv.lease ?? "0"),
   };
 }

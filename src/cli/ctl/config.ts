@@ -15,9 +15,10 @@ import {
 } from "../../config/service.ts";
 import { describeRemoval, describeStored, versionsTable } from "../../config/views.ts";
 import { systemClock } from "../../shared/clock.ts";
+import { decodeStored } from "../../shared/decode.ts";
 import { ValidationError } from "../../shared/errors.ts";
 import { heartbeatKey } from "../../shared/keys.ts";
-import { BUILTIN_DEFAULT_CONFIG, type ConfigOverride, parseHeartbeat } from "../../shared/schema.ts";
+import { BUILTIN_DEFAULT_CONFIG, type ConfigOverride, HeartbeatSchema } from "../../shared/schema.ts";
 import { textTable } from "../../shared/text-table.ts";
 import { knownNodeNames, readFleet, readHeartbeats } from "./fleet.ts";
 import { matchNodes } from "./glob.ts";
@@ -154,7 +155,11 @@ export async function ctlConfigDiff(
   const hb = known ? undefined : await ctx.client.get(heartbeatKey(target.node)).string();
   const desired = known?.desired ?? desiredFrom(fleet.snapshot, target.node);
   const alive = known?.alive ?? hb !== null;
-  const ack = known ? known.heartbeat?.config : hb ? parseHeartbeat(hb)?.config : undefined;
+  const ack = known
+    ? known.heartbeat?.config
+    : hb
+      ? decodeStored("heartbeat", HeartbeatSchema, { key: heartbeatKey(target.node), value: hb })?.config
+      : undefined;
   const comp = known?.compliance ?? { status: "unknown" as const, detail: "node is not known" };
   const { override, fleetDefault } = desired;
   const fields = (["interval", "metrics"] as const).map((field) => {

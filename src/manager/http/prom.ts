@@ -2,6 +2,7 @@
 // Fleet gauges are computed at scrape time from the manager's view, so they can never
 // drift from what the dashboard shows; counters and histograms are fed as things happen.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { invalidValues } from "../../shared/invalid-values.ts";
 import { promFields } from "../../shared/metric-descriptors.ts";
 import type { NodeState, NodeView } from "../liveness.ts";
 import type { MetricSample } from "./samples.ts";
@@ -34,7 +35,8 @@ export class FleetMetrics {
   readonly configApplyLag: Histogram;
   readonly alertDeliveries: Counter<"result">;
 
-  constructor(nodes: () => Iterable<NodeView>) {
+  /** `leaderId`: who leads as this manager knows it (undefined: nobody, or not known yet). */
+  constructor(nodes: () => Iterable<NodeView>, leaderId: () => string | undefined = () => undefined) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "fleetwatch_manager_" });
     new Gauge({
@@ -72,6 +74,27 @@ export class FleetMetrics {
       registers,
     });
     for (const watch of ["heartbeat", "metrics", "config"]) this.watchReconnects.inc({ watch }, 0);
+    new Counter({
+      name: "fleetwatch_invalid_values_total",
+      help: "Values read from etcd that did not decode and were ignored (counted once per key and revision)",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, n] of invalidValues.counts()) this.inc({ kind }, n);
+      },
+    });
+    new Gauge({
+      name: "fleetwatch_leader_info",
+      help: "1 for the manager that leads, as this manager sees it (no series: nobody leads)",
+      labelNames: ["leader"],
+      registers,
+      collect() {
+        this.reset();
+        const leader = leaderId();
+        if (leader !== undefined) this.set({ leader }, 1);
+      },
+    });
     this.etcdLatency = new Histogram({
       name: "fleetwatch_etcd_request_duration_seconds",
       help: "Latency of etcd requests made by the HTTP API, dashboard feeds and alerting",
@@ -109,7 +132,7 @@ export class FleetMetrics {
     });
     this.alertDeliveries = new Counter({
       name: "fleetwatch_alert_deliveries_total",
-      help: "Alert webhook POSTs by result (ok: 2xx; error: anything else, retried)",
+      help: "Alert POSTs to webhooks and Alertmanager by result (ok: 2xx; error: anything else, retried)",
       labelNames: ["result"],
       registers,
     });
