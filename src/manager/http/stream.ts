@@ -7,6 +7,7 @@
 // buffer, so a stalled tab or a hostile client cannot grow the manager's memory.
 import type { ServerResponse } from "node:http";
 import { HttpError } from "./http-util.ts";
+import { DEFAULT_MAX_STREAMS } from "./options.ts";
 
 /** A comment line every 15 s keeps idle proxies from closing the stream. */
 const KEEPALIVE_MS = 15_000;
@@ -16,8 +17,7 @@ const KEEPALIVE_MS = 15_000;
  * happen is messages piling up behind it. Worst case per client: this plus one message.
  */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
-/** A team's open tabs, with room; 100 stalled clients then hold at most ~100 MiB plus one message each. */
-export const DEFAULT_MAX_STREAMS = 100;
+export { DEFAULT_MAX_STREAMS } from "./options.ts";
 
 interface Client {
   res: ServerResponse;
