@@ -241,5 +241,34 @@ describe("what a node's certificate can still do, and revoking it", { timeout: 1
     // A new client with the revoked certificate cannot do anything.
     const fresh = clientWith(node3);
     await assert.rejects(fresh.get("/monitor/config/node-3").string());
+
+    // Then the etcd user goes too (ctl auth remove, root's certificate), idempotently.
+    const root = clientPaths(certsDir, "root");
+    const rootFlags = [
+      "--etcd",
+      endpoint,
+      "--etcd-ca",
+      caPaths(certsDir).cert,
+      "--etcd-cert",
+      root.cert,
+      "--etcd-key",
+      root.key,
+    ];
+    const remove = await ctl(["auth", "remove", ...rootFlags, "--nodes", "node-3"]);
+    assert.equal(remove.code, 0, remove.err);
+    assert.match(remove.out, /deleted user node-3\ndeleted role fleetwatch-node-node-3/);
+    const again = await ctl(["auth", "remove", ...rootFlags, "--nodes", "node-3"]);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /user node-3 did not exist\nrole fleetwatch-node-node-3 did not exist/);
+    // The open connection can no longer read its config ...
+    await assert.rejects(
+      open.get("/monitor/config/node-3").string(),
+      /permission denied|user name not found/i,
+    );
+    // ... but on an etcd that does not check lease calls it still grants and keeps leases.
+    if (affected("CVE-2026-33413")) {
+      const { ID } = await open.leaseClient.leaseGrant({ TTL: 5 });
+      assert.ok(Number(ID) !== 0, "lease granted to a revoked certificate without a user");
+    }
   });
 });
