@@ -125,7 +125,7 @@ describe("what a node's certificate can still do, and revoking it", { timeout: 1
     assert.equal(etcd.count(/^\[Security\]/), expected.length, etcd.tail());
   });
 
-  it("fleetwatch server with a client certificate warns once about the etcd it connects to", async () => {
+  it("fleetwatch server and agent with a client certificate warn once about the etcd they connect to", async () => {
     const manager = clientPaths(certsDir, "fleetwatch-manager");
     const server = spawnFleetwatch([
       "server",
@@ -140,11 +140,30 @@ describe("what a node's certificate can still do, and revoking it", { timeout: 1
       "--etcd-key",
       manager.key,
     ]);
+    const node1 = clientPaths(certsDir, "node-1");
+    ensureClientCert(certsDir, "node-1");
+    const agent = spawnFleetwatch([
+      "agent",
+      "--name",
+      "node-1",
+      "--quiet",
+      "--etcd",
+      endpoint,
+      "--etcd-ca",
+      caPaths(certsDir).cert,
+      "--etcd-cert",
+      node1.cert,
+      "--etcd-key",
+      node1.key,
+    ]);
     try {
       const expected = advisoryLines(installedVersion);
-      for (const line of expected) await server.waitForLine(line, { timeoutMs: 20_000 });
-      assert.equal(server.count(/^\[Security\]/), expected.length, server.tail());
+      for (const p of [server, agent]) {
+        for (const line of expected) await p.waitForLine(line, { timeoutMs: 20_000 });
+        assert.equal(p.count(/^\[Security\]/), expected.length, p.tail());
+      }
     } finally {
+      await agent.stop();
       await server.stop();
     }
   });
