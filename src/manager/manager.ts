@@ -9,6 +9,9 @@ import { escapeControl } from "../shared/escape.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Logger } from "../shared/log.ts";
 import { LeaderElection, type Leadership } from "./election.ts";
+import { type ForgetResult, forgetNode } from "./forget.ts";
+import { watchForgets } from "./forget-watch.ts";
+import type { PrefixMirror } from "./http/prefix-mirror.ts";
 import {
   initialLiveness,
   type LivenessEffect,
@@ -23,6 +26,7 @@ import { HeartbeatTracker } from "./tracker.ts";
 const lastRevision = (view: NodeView) => view.history[view.history.length - 1]?.revision ?? 0;
 
 export type EffectListener = (effect: LivenessEffect) => void;
+export type LeadershipListener = (leadership: Leadership) => void;
 
 export interface ManagerOptions {
   client: Etcd3;
@@ -39,10 +43,12 @@ export interface ManagerOptions {
 export class Manager {
   private current: LivenessState = initialLiveness;
   private readonly listeners = new Set<EffectListener>();
+  private readonly leadershipListeners = new Set<LeadershipListener>();
   private readonly registry: RegistryWriter;
   private readonly tracker: HeartbeatTracker;
   private readonly keeper: LeaseKeeper;
   private readonly election: LeaderElection;
+  private readonly forgets: PrefixMirror;
   private stopped = false;
   private pending: LivenessEvent[] = [];
   private flushScheduled = false;
@@ -65,6 +71,12 @@ export class Manager {
       onListFailed: (error, delayMs) => options.onEtcdUnreachable(error, delayMs),
       onResync: (reason) => options.log.warn({ reason }, "heartbeat watch cannot resume; re-listing"),
     });
+    this.forgets = watchForgets(options.client, options.log, (event) => this.dispatch(event));
+  }
+
+  /** Forgets a DEAD or LEFT node for every manager (refused for ALIVE: ConflictError). */
+  forget(node: string, by: string, purgeConfig = false): Promise<ForgetResult> {
+    return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), purgeConfig });
   }
 
   get state(): LivenessState {
@@ -100,6 +112,12 @@ export class Manager {
     return () => this.listeners.delete(listener);
   }
 
+  /** Leadership changes (leader-only work starts and stops on them); returns an unsubscribe function. */
+  subscribeLeadership(listener: LeadershipListener): () => void {
+    this.leadershipListeners.add(listener);
+    return () => this.leadershipListeners.delete(listener);
+  }
+
   /** Restores the registry (so the first list reconciles against it), lists, then watches. */
   async start(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
@@ -113,6 +131,7 @@ export class Manager {
       }
     }
     await this.tracker.start();
+    void this.forgets.start();
     // Campaign only once the view is synced: a new leader persists from a complete view.
     void this.election.start();
   }
@@ -120,6 +139,7 @@ export class Manager {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.tracker.stop().catch(() => undefined);
+    await this.forgets.stop().catch(() => undefined);
     // Give queued registry writes a moment so a restart resumes from the latest view.
     await Promise.race([this.registry.drain(), sleep(1000)]);
     this.registry.close();
@@ -141,6 +161,7 @@ export class Manager {
   private onLeadership(leadership: Leadership): void {
     this.leadership = leadership;
     this.options.onLeadership?.(leadership);
+    for (const listener of this.leadershipListeners) listener(leadership);
     const line =
       leadership.role === "leader"
         ? `[HA] This manager (${escapeControl(this.election.id)}) is now leading`
@@ -200,6 +221,7 @@ export class Manager {
     this.current = result.state;
     for (const effect of result.effects) {
       if (effect.type === "persist") this.registry.enqueue(effect.view);
+      if (effect.type === "forgotten") this.registry.discard(effect.node);
       this.notify(effect);
     }
   }

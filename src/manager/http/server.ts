@@ -1,5 +1,4 @@
-// The manager's HTTP server: dashboard, JSON API, SSE stream, /metrics, health probes,
-// and the alert webhooks that hang off the same manager subscription.
+// The manager's HTTP server: dashboard, JSON API, SSE stream, /metrics, health probes.
 //
 // node:http and a 20-line route table rather than a framework: about fifteen routes, one
 // JSON body type, no middleware chain to learn, nothing more to audit or keep updated.
@@ -11,13 +10,13 @@ import { CONFIG_PREFIX, METRICS_PREFIX, nodeFromKey } from "../../shared/keys.ts
 import type { Logger } from "../../shared/log.ts";
 import { METRIC_DESCRIPTORS } from "../../shared/metric-descriptors.ts";
 import { nodeNameProblem } from "../../shared/node-name.ts";
+import { dashboardUrl } from "../alerts/webhook-format.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
-import { type AlertFormat, dashboardUrl } from "./alert-format.ts";
-import { AlertDispatcher } from "./alerts.ts";
 import { requireToken } from "./auth.ts";
 import { ConfigView } from "./config-view.ts";
 import { type FleetEvent, type NodeSummary, recentEvents, summarize } from "./fleet-view.ts";
+import { deleteNode } from "./forget-route.ts";
 import { HttpError, readJson, sendFailure, sendJson } from "./http-util.ts";
 import {
   configBodyFrom,
@@ -38,8 +37,6 @@ export interface HttpOptions {
   port: number;
   /** Bearer token for writes; undefined disables writes (403). */
   token: string | undefined;
-  webhooks: string[];
-  alertFormat: AlertFormat;
   /** --external-url; when absent, links use the bound address. */
   externalUrl?: string;
 }
@@ -69,7 +66,6 @@ export class FleetHttpServer {
   /** Nodes whose last sample was refused and logged: one log line per node until a good one. */
   private readonly refusedSamples = new Set<string>();
   private readonly hub = new StreamHub();
-  private readonly alerts: AlertDispatcher;
   private readonly mirrors: PrefixMirror[];
   private readonly files: Map<string, StaticFile>;
   private readonly routes: [string, RegExp, Handler][];
@@ -92,21 +88,6 @@ export class FleetHttpServer {
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
     const timed = this.metrics.timed;
-    this.alerts = new AlertDispatcher({
-      client: manager.client,
-      webhooks: opts.webhooks,
-      format: opts.alertFormat,
-      // The port actually bound (--http host:0 picks one), the host as configured.
-      externalUrl: () =>
-        opts.externalUrl ??
-        dashboardUrl(opts.host, (this.server.address() as AddressInfo | null)?.port ?? opts.port),
-      clock,
-      log,
-      timed,
-      views: () => manager.state.nodes,
-      isLeader: () => manager.isLeader,
-      onDelivery: (ok) => this.metrics.alertDeliveries.inc({ result: ok ? "ok" : "error" }),
-    });
     this.mirrors = [
       new PrefixMirror(
         manager.client,
@@ -164,11 +145,18 @@ export class FleetHttpServer {
       });
     });
     for (const m of this.mirrors) void m.start();
-    void this.alerts.start(() => manager.ready);
     this.timers.push(setInterval(() => this.flush(), FLUSH_MS));
     this.timers.push(setInterval(() => this.samples.trim(clock.now()), TRIM_MS));
     for (const t of this.timers) t.unref();
     return this.url;
+  }
+
+  /** Base URL for links to the dashboard (alerts): --external-url, else the port actually bound and the host as configured. */
+  get externalUrl(): string {
+    return (
+      this.opts.externalUrl ??
+      dashboardUrl(this.opts.host, (this.server.address() as AddressInfo | null)?.port ?? this.opts.port)
+    );
   }
 
   get url(): string {
@@ -181,7 +169,6 @@ export class FleetHttpServer {
     this.unsubscribe?.();
     for (const t of this.timers) clearInterval(t);
     this.hub.close();
-    await this.alerts.stop();
     await Promise.all(this.mirrors.map((m) => m.stop()));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -195,7 +182,6 @@ export class FleetHttpServer {
       this.metrics.watchReconnects.inc({ watch: "heartbeat" });
     }
     this.wasConnected = manager.state.connected;
-    this.alerts.onEffect(effect);
     switch (effect.type) {
       case "transition": {
         this.metrics.transitions.inc({ to: effect.to });
@@ -217,6 +203,12 @@ export class FleetHttpServer {
         break;
       case "persist":
         this.dirty.add(effect.view.node);
+        break;
+      case "forgotten":
+        this.dirty.delete(effect.node);
+        this.samples.forget(effect.node);
+        this.metrics.forgetNodeSamples(effect.node);
+        this.hub.broadcast("removed", [effect.node]);
         break;
       case "print":
         break;
@@ -297,6 +289,11 @@ export class FleetHttpServer {
       ["GET", /^\/api\/events$/, (_q, res, _p, url) => this.events(res, url)],
       ["GET", /^\/api\/stream$/, (_q, res, _p, url) => this.stream(res, url)],
       ["GET", new RegExp(`^/api/nodes/${node}$`), (_q, res, p) => this.getNode(res, p)],
+      [
+        "DELETE",
+        new RegExp(`^/api/nodes/${node}$`),
+        (q, res, p, url) => deleteNode(q, res, this.deps.manager, this.opts.token, p[0], url),
+      ],
       ["GET", new RegExp(`^/api/nodes/${node}/metrics$`), (_q, res, p, url) => this.nodeMetrics(res, p, url)],
       [
         "GET",
