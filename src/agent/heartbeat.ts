@@ -197,19 +197,14 @@ export class Heartbeat {
   private async startGuard(fromRevision?: number): Promise<void> {
     const key = heartbeatKey(this.options.node);
     const from = fromRevision ?? Number((await this.options.client.get(key).exec()).header.revision);
-    this.guard = await ResumableWatch.start(
-      this.options.client,
-      { key },
-      from + 1,
-      {
-        onEvents: (events) => this.onOwnKeyEvents(events),
-        // History compacted: nothing to catch up on, our next write is checked from now.
-        onResyncNeeded: () => {
-          this.guard = undefined;
-          if (!this.stop.signal.aborted) void this.startGuard().catch(() => undefined);
-        },
+    this.guard = await ResumableWatch.start(this.options.client, { key }, from + 1, {
+      onEvents: (events) => this.onOwnKeyEvents(events),
+      // History compacted: nothing to catch up on, our next write is checked from now.
+      onResyncNeeded: () => {
+        this.guard = undefined;
+        if (!this.stop.signal.aborted) void this.startGuard().catch(() => undefined);
       },
-    );
+    });
     if (this.stop.signal.aborted) await this.guard.cancel();
   }
 
