@@ -12,6 +12,7 @@ import { heartbeatKey, metricsKey } from "../shared/keys.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { createLogger } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
+import { encodeSample } from "../shared/sample.ts";
 import type { EffectiveConfig } from "../shared/schema.ts";
 import { certificateCommonName, loadEtcdTls } from "../shared/tls-files.ts";
 import { agentLines } from "./agent-console.ts";
@@ -85,10 +86,11 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
         }
       }
       say([agentLines.collecting(config), ...lines].join("\n"));
-      const sample = { ts: Math.floor(clock.now() / 1000), interval: config.interval, values };
-      await heartbeat.publish(metricsKey(node), JSON.stringify(sample)).catch((err: unknown) => {
-        log.warn({ err }, "could not publish metrics; they will be re-put with the next sample");
-      });
+      await heartbeat
+        .publish(metricsKey(node), encodeSample(clock.now(), config.interval, values))
+        .catch((err: unknown) => {
+          log.warn({ err }, "could not publish metrics; they will be re-put with the next sample");
+        });
     },
   });
 

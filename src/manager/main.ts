@@ -1,6 +1,7 @@
 // `fleetwatch server`: the manager core with its console. Flags arrive parsed from
 // src/cli/main.ts; this file wires and prints, the modules decide.
 import type { CommonOptions } from "../cli/main.ts";
+import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
 import { formatEndpoint } from "../shared/endpoints.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
@@ -8,6 +9,7 @@ import { invalidValueLine, invalidValues } from "../shared/invalid-values.ts";
 import { createLogger } from "../shared/log.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { ackLines, type NodeAck } from "./ack-lines.ts";
+import { startAutoForget } from "./auto-forget.ts";
 import { handleCommand } from "./command-handler.ts";
 import { parseCommand } from "./commands.ts";
 import { openConsole } from "./console-io.ts";
@@ -18,7 +20,9 @@ import { Manager } from "./manager.ts";
 /** How long acks are gathered before printing; short enough to feel immediate. */
 const ACK_BURST_MS = 150;
 
-export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): Promise<void> {
+export async function runServer(
+  opts: CommonOptions & Partial<HttpCliOptions> & { forgetAfter?: number },
+): Promise<void> {
   const log = createLogger(opts.logFormat, opts.logLevel, "server");
   const clock = systemClock;
   const client = createEtcdClient({ endpoints: opts.etcd, tls: loadEtcdTls(opts) });
@@ -91,7 +95,15 @@ export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): 
   process.on("SIGTERM", () => void stop());
 
   io.print("Server started. Watching heartbeats...");
+  if (opts.forgetAfter !== undefined) {
+    startAutoForget(manager, opts.forgetAfter, clock, log);
+    io.print(
+      `[Forget] DEAD and LEFT nodes are forgotten ${Math.round(opts.forgetAfter / 1000)} s after their transition`,
+    );
+  }
   http = await startHttpServer(opts, { manager, clock, log }, io.print);
+  // With client certificates, say once whether this etcd keeps the per-node promises.
+  if (opts.etcdCert) void reportEtcdAdvisories(client, io.print, log);
   await manager.start();
   log.info({ nodes: manager.state.nodes.size }, "synced");
 }

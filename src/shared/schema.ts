@@ -1,9 +1,10 @@
 // One zod schema for every value fleetwatch stores, shared by agent, manager and CLI,
 // so that "valid" means the same thing at every entry point.
 import { z } from "zod";
+import { METRIC_NAMES, type MetricName } from "./metric-descriptors.ts";
 
-export const METRIC_NAMES = ["cpu", "memory", "disk_io", "network", "load", "process_count"] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+// The metric names come from the descriptor table, the one place a metric is declared.
+export { METRIC_NAMES, type MetricName };
 
 export const MIN_INTERVAL_S = 1;
 export const MAX_INTERVAL_S = 86_400;

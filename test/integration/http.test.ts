@@ -106,7 +106,7 @@ describe("HTTP API", () => {
       (r) => r.json.samples.length > 0,
     );
     const sample = metrics.json.samples[0];
-    assert.equal(typeof sample.values["cpu.usage_pct"], "number");
+    assert.equal(typeof sample.values["cpu.usage_ratio"], "number");
     assert.equal(typeof sample.values["memory.used_bytes"], "number");
     assert.equal((await call("GET", "/api/nodes/api-a1/metrics?since=abc")).status, 400);
 
@@ -380,8 +380,8 @@ describe("HTTP API", () => {
     assert.equal(value("fleetwatch_nodes", { state: "DEAD" }), 0);
     assert.equal(value("fleetwatch_node_up", { node: "api-a1" }), 1);
     assert.equal(value("fleetwatch_node_up", { node: "api-a2" }), 1);
-    const cpu = value("fleetwatch_node_cpu_usage_pct", { node: "api-a1" });
-    assert.ok(cpu >= 0 && cpu <= 100, `cpu ${cpu}`);
+    const cpu = value("fleetwatch_node_cpu_usage_ratio", { node: "api-a1" });
+    assert.ok(cpu >= 0 && cpu <= 1, `cpu ${cpu}`);
     assert.ok(value("fleetwatch_node_memory_total_bytes", { node: "api-a2" }) > 0);
     assert.equal(families.get("fleetwatch_transitions_total")?.type, "COUNTER");
     assert.equal(value("fleetwatch_transitions_total", { to: "ALIVE" }), 2);

@@ -5,6 +5,7 @@ import { errorMessage, FleetwatchError } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/log.ts";
 import type { Manager } from "../manager.ts";
 import { AlertDispatcher } from "./alerts.ts";
+import { resolveApiToken } from "./api-token.ts";
 import type { HttpCliOptions } from "./options.ts";
 import { FleetHttpServer } from "./server.ts";
 
@@ -17,11 +18,12 @@ export async function startHttpServer(
 ): Promise<{ stop(): Promise<void> } | undefined> {
   const listen = opts.http ?? { host: "127.0.0.1", port: 8080 };
   if (listen === "off") return startAlertsAlone(opts, deps, print);
+  const token = await resolveApiToken(opts);
   const server = new FleetHttpServer(
     {
       host: listen.host,
       port: listen.port,
-      token: opts.apiToken || undefined,
+      token,
       webhooks: opts.alertWebhook ?? [],
       alertFormat: opts.alertFormat ?? "alertmanager",
       externalUrl: opts.externalUrl,
@@ -37,9 +39,9 @@ export async function startHttpServer(
     );
   }
   print(`[HTTP] Dashboard at ${url}/ (JSON API under /api, Prometheus metrics at /metrics)`);
-  if (!opts.apiToken) {
+  if (!token) {
     print(
-      "[HTTP] No API token set (--api-token or FLEETWATCH_API_TOKEN): config writes over HTTP are refused",
+      "[HTTP] No API token set (--api-token-file, --api-token or FLEETWATCH_API_TOKEN): config writes over HTTP are refused",
     );
   }
   const hooks = opts.alertWebhook ?? [];
