@@ -238,6 +238,29 @@ describe("hardening: a leader key that holds no leader is vacant (issue 11)", ()
     assert.match(metrics.text, /fleetwatch_invalid_values_total\{kind="leader"\} [1-9]/);
   });
 
+  test("a non-lease put over a live leader's key: the standby takes over and the old leader steps down", async () => {
+    await stopAll();
+    await client.delete().key("/monitor/leader").exec();
+    const first = await startHttpServer(etcd, "leader-1");
+    await first.server.waitForLine(/^\[HA\] This manager \(.+\) is now leading/, { timeoutMs: 20_000 });
+    const second = await startHttpServer(etcd, "leader-2");
+    await second.server.waitForLine(/^\[HA\] Standing by: .+ is leading/);
+    await client.put("/monitor/leader").value(JSON.stringify({ id: "ghost", since: 1 }));
+    // Exactly one of them leads afterwards, and both say the same one.
+    await waitFor(
+      async () => {
+        const [a, b] = [
+          (await first.call("GET", "/readyz")).json,
+          (await second.call("GET", "/readyz")).json,
+        ];
+        return a.leading !== b.leading && a.leader === b.leader && a.leader !== "ghost" && a.leader !== null;
+      },
+      { timeoutMs: 20_000, message: "one leader, named alike by both managers" },
+    );
+    const stored = (await client.get("/monitor/leader").exec()).kvs[0];
+    assert.ok(stored && String(stored.lease) !== "0", "the leader key is under a lease again");
+  });
+
   test("an undecodable leader record under a live lease is vacant too; a standby says who leads", async () => {
     await stopAll();
     await client.delete().key("/monitor/leader").exec();
