@@ -1,6 +1,9 @@
 // The one executable. Flags and environment variables are read here and only here;
 // each subcommand receives one typed options object (shared/ARCHITECTURE.md rule 2).
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { type AlertCliOptions, withAlertOptions } from "../manager/alerts/options.ts";
 import { type HttpCliOptions, withHttpOptions } from "../manager/http/options.ts";
 import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared/endpoints.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
@@ -72,14 +75,25 @@ export interface CommonOptions {
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
+async function printVersion(): Promise<void> {
+  const { buildInfo, versionLine } = await import("../shared/build-info.ts");
+  console.log(versionLine(buildInfo()));
+}
+
 export function buildProgram(): Command {
   const program = new Command("fleetwatch")
     .description("Node liveness and live configuration for a fleet of machines, built on etcd")
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("(run with --help for usage)")
+    // Answered by main() before parsing, so the version files are read only when asked.
+    .option("-V, --version", "print the version (and git commit) and exit");
 
-  withHttpOptions(
-    withEtcdOptions(
-      program.command("server").description("watch every node's heartbeat and push configuration"),
+  program.command("version").description("print the version (and git commit)").action(printVersion);
+
+  withAlertOptions(
+    withHttpOptions(
+      withEtcdOptions(
+        program.command("server").description("watch every node's heartbeat and push configuration"),
+      ),
     ),
   )
     .addOption(
@@ -90,7 +104,7 @@ export function buildProgram(): Command {
         .env("FLEETWATCH_FORGET_AFTER")
         .argParser(durationArg),
     )
-    .action(async (opts: CommonOptions & HttpCliOptions & { forgetAfter?: number }) => {
+    .action(async (opts: CommonOptions & HttpCliOptions & AlertCliOptions & { forgetAfter?: number }) => {
       const { runServer } = await import("../manager/main.ts");
       await runServer(opts);
     });
@@ -200,14 +214,21 @@ export function buildProgram(): Command {
   return program;
 }
 
-const isEntryPoint = process.argv[1] !== undefined && /fleetwatch$|cli[\\/]main\.ts$/.test(process.argv[1]);
-if (isEntryPoint) {
-  buildProgram()
-    .parseAsync(process.argv)
-    .catch((err: unknown) => {
-      // Known errors carry a message the user can act on; anything else is a bug.
-      if (err instanceof FleetwatchError) console.error(`fleetwatch: ${err.message}`);
-      else console.error(err);
-      process.exit(1);
-    });
+/** Runs the CLI; bin/fleetwatch calls this with process.argv. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    const [first] = argv.slice(2);
+    if (first === "--version" || first === "-V") return await printVersion();
+    await buildProgram().parseAsync(argv);
+  } catch (err: unknown) {
+    // Known errors carry a message the user can act on; anything else is a bug.
+    if (err instanceof FleetwatchError) console.error(`fleetwatch: ${err.message}`);
+    else console.error(err);
+    process.exit(1);
+  }
+}
+
+// `node --import tsx src/cli/main.ts ...` (development) runs it too.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await main(process.argv);
 }

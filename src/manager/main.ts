@@ -9,6 +9,8 @@ import { invalidValueLine, invalidValues } from "../shared/invalid-values.ts";
 import { createLogger } from "../shared/log.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { ackLines, type NodeAck } from "./ack-lines.ts";
+import { type Alerting, startAlerting } from "./alerts/index.ts";
+import type { AlertCliOptions } from "./alerts/options.ts";
 import { startAutoForget } from "./auto-forget.ts";
 import { handleCommand } from "./command-handler.ts";
 import { parseCommand } from "./commands.ts";
@@ -21,7 +23,7 @@ import { Manager } from "./manager.ts";
 const ACK_BURST_MS = 150;
 
 export async function runServer(
-  opts: CommonOptions & Partial<HttpCliOptions> & { forgetAfter?: number },
+  opts: CommonOptions & Partial<HttpCliOptions> & Partial<AlertCliOptions> & { forgetAfter?: number },
 ): Promise<void> {
   const log = createLogger(opts.logFormat, opts.logLevel, "server");
   const clock = systemClock;
@@ -40,10 +42,12 @@ export async function runServer(
   });
 
   let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let alerting: Alerting | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await alerting?.stop();
     await http?.stop();
     await manager.stop();
     client.close();
@@ -110,6 +114,21 @@ export async function runServer(
   http = await startHttpServer(opts, { manager, clock, log }, io.print);
   // With client certificates, say once whether this etcd keeps the per-node promises.
   if (opts.etcdCert) void reportEtcdAdvisories(client, io.print, log);
+  const metrics = http?.metrics;
+  alerting = startAlerting(
+    opts,
+    {
+      manager,
+      clock,
+      log,
+      externalUrl: () => http?.externalUrl ?? opts.externalUrl ?? "",
+      metrics: metrics && {
+        timed: metrics.timed,
+        delivery: (_target, ok) => metrics.alertDeliveries.inc({ result: ok ? "ok" : "error" }),
+      },
+    },
+    io.print,
+  );
   await manager.start();
   log.info({ nodes: manager.state.nodes.size }, "synced");
 }

@@ -26,6 +26,7 @@ import { HeartbeatTracker } from "./tracker.ts";
 const lastRevision = (view: NodeView) => view.history[view.history.length - 1]?.revision ?? 0;
 
 export type EffectListener = (effect: LivenessEffect) => void;
+export type LeadershipListener = (leadership: Leadership) => void;
 
 export interface ManagerOptions {
   client: Etcd3;
@@ -42,6 +43,7 @@ export interface ManagerOptions {
 export class Manager {
   private current: LivenessState = initialLiveness;
   private readonly listeners = new Set<EffectListener>();
+  private readonly leadershipListeners = new Set<LeadershipListener>();
   private readonly registry: RegistryWriter;
   private readonly tracker: HeartbeatTracker;
   private readonly keeper: LeaseKeeper;
@@ -110,6 +112,12 @@ export class Manager {
     return () => this.listeners.delete(listener);
   }
 
+  /** Leadership changes (leader-only work starts and stops on them); returns an unsubscribe function. */
+  subscribeLeadership(listener: LeadershipListener): () => void {
+    this.leadershipListeners.add(listener);
+    return () => this.leadershipListeners.delete(listener);
+  }
+
   /** Restores the registry (so the first list reconciles against it), lists, then watches. */
   async start(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
@@ -153,6 +161,7 @@ export class Manager {
   private onLeadership(leadership: Leadership): void {
     this.leadership = leadership;
     this.options.onLeadership?.(leadership);
+    for (const listener of this.leadershipListeners) listener(leadership);
     const line =
       leadership.role === "leader"
         ? `[HA] This manager (${escapeControl(this.election.id)}) is now leading`

@@ -120,6 +120,8 @@ test("server --forget-after: the leader forgets a DEAD node once it stayed DEAD 
   const agent = await startAgent("auto-1", etcd.endpoints, ["--ttl", "2"]);
   agent.kill("SIGKILL");
   await server.waitForLine(deadLine("auto-1"), { timeoutMs: 30_000 });
-  await server.waitForLine(/^\[x\] Node auto-1 forgotten \(was DEAD; by forget-after\)$/, { timeoutMs: 30_000 });
+  await server.waitForLine(/^\[x\] Node auto-1 forgotten \(was DEAD; by forget-after\)$/, {
+    timeoutMs: 30_000,
+  });
   assert.equal(await client.get("/monitor/nodes/auto-1").string(), null);
 });

@@ -367,10 +367,16 @@ describe("Dockerfile and skaffold.yaml", () => {
       for (const src of (m[1] as string).split(" ")) assert.ok(existsSync(join(ROOT, src)), `COPY ${src}`);
   });
 
-  it("the runtime has tsx: it is a production dependency", () => {
+  it("the image runs compiled code: dist/ from a build stage, no TypeScript compiler at run time", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as Obj;
-    assert.ok(pkg.dependencies.tsx, "tsx must be in dependencies (npm ci --omit=dev)");
+    assert.equal(pkg.dependencies.tsx, undefined, "tsx is a dev dependency: bin/fleetwatch runs dist/");
+    assert.equal(pkg.dependencies.typescript, undefined);
     assert.match(dockerfile, /npm ci --omit=dev/);
+    assert.match(dockerfile, /^COPY --from=build \/app\/dist \.\/dist$/m);
+    const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+    assert.doesNotMatch(runtimeStage, /^COPY (src|scripts) /m, "the runtime stage ships no sources");
+    assert.match(readFileSync(join(ROOT, "bin", "fleetwatch"), "utf8"), /dist\/cli\/main\.js/);
+    assert.match(dockerfile, /^FROM node:22/m, "Node.js 22 LTS is the supported runtime");
   });
 
   it("skaffold builds the image the manifests use and deploys existing kustomizations", () => {

@@ -1,6 +1,5 @@
 // The `server` subcommand's HTTP flags, declared here so src/cli/main.ts only adds them.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { ALERT_FORMATS, type AlertFormat } from "./alert-format.ts";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
 
@@ -11,8 +10,6 @@ export interface HttpCliOptions {
   apiToken?: string;
   /** A file holding the token, read once at start (src/manager/http/api-token.ts). */
   apiTokenFile?: string;
-  alertWebhook: string[];
-  alertFormat: AlertFormat;
   /** How users reach the dashboard (behind a proxy, or when bound to 0.0.0.0), for alert links. */
   externalUrl?: string;
 }
@@ -42,11 +39,6 @@ function httpUrl(value: string): URL {
   return url;
 }
 
-function webhookArg(value: string, previous: string[] = []): string[] {
-  httpUrl(value);
-  return [...previous, value];
-}
-
 /** Normalised without a trailing slash, so links are `${externalUrl}/nodes/<node>`. */
 export function externalUrlArg(value: string): string {
   return httpUrl(value).href.replace(/\/+$/, "");
@@ -73,22 +65,11 @@ export function withHttpOptions(cmd: Command): Command {
       ).env("FLEETWATCH_API_TOKEN_FILE"),
     )
     .addOption(
-      new Option("--alert-webhook <url>", "POST an alert on DEAD, LEFT and RECOVERED here (repeatable)")
-        .default([])
-        .argParser(webhookArg),
-    )
-    .addOption(
       new Option(
         "--external-url <url>",
         "URL users reach the dashboard at, for links in alerts (default: the --http address)",
       )
         .env("FLEETWATCH_EXTERNAL_URL")
         .argParser(externalUrlArg),
-    )
-    .addOption(
-      new Option("--alert-format <format>", "alert body format")
-        .choices(ALERT_FORMATS)
-        .env("FLEETWATCH_ALERT_FORMAT")
-        .default("alertmanager"),
     );
 }

@@ -126,7 +126,7 @@ export class FleetMetrics {
     }
     this.alertDeliveries = new Counter({
       name: "fleetwatch_alert_deliveries_total",
-      help: "Alert webhook POSTs by result (ok: 2xx; error: anything else, retried)",
+      help: "Alert POSTs to webhooks and Alertmanager by result (ok: 2xx; error: anything else, retried)",
       labelNames: ["result"],
       registers,
     });

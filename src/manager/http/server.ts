@@ -1,5 +1,4 @@
-// The manager's HTTP server: dashboard, JSON API, SSE stream, /metrics, health probes,
-// and the alert webhooks that hang off the same manager subscription.
+// The manager's HTTP server: dashboard, JSON API, SSE stream, /metrics, health probes.
 //
 // node:http and a 20-line route table rather than a framework: about fifteen routes, one
 // JSON body type, no middleware chain to learn, nothing more to audit or keep updated.
@@ -11,10 +10,9 @@ import { CONFIG_PREFIX, METRICS_PREFIX, nodeFromKey } from "../../shared/keys.ts
 import type { Logger } from "../../shared/log.ts";
 import { METRIC_DESCRIPTORS } from "../../shared/metric-descriptors.ts";
 import { nodeNameProblem } from "../../shared/node-name.ts";
+import { dashboardUrl } from "../alerts/webhook-format.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
-import { type AlertFormat, dashboardUrl } from "./alert-format.ts";
-import { AlertDispatcher } from "./alerts.ts";
 import { requireToken } from "./auth.ts";
 import { ConfigView } from "./config-view.ts";
 import { type FleetEvent, type NodeSummary, recentEvents, summarize } from "./fleet-view.ts";
@@ -39,8 +37,6 @@ export interface HttpOptions {
   port: number;
   /** Bearer token for writes; undefined disables writes (403). */
   token: string | undefined;
-  webhooks: string[];
-  alertFormat: AlertFormat;
   /** --external-url; when absent, links use the bound address. */
   externalUrl?: string;
 }
@@ -70,7 +66,6 @@ export class FleetHttpServer {
   /** Nodes whose last sample was refused and logged: one log line per node until a good one. */
   private readonly refusedSamples = new Set<string>();
   private readonly hub = new StreamHub();
-  private readonly alerts: AlertDispatcher;
   private readonly mirrors: PrefixMirror[];
   private readonly files: Map<string, StaticFile>;
   private readonly routes: [string, RegExp, Handler][];
@@ -93,21 +88,6 @@ export class FleetHttpServer {
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
     const timed = this.metrics.timed;
-    this.alerts = new AlertDispatcher({
-      client: manager.client,
-      webhooks: opts.webhooks,
-      format: opts.alertFormat,
-      // The port actually bound (--http host:0 picks one), the host as configured.
-      externalUrl: () =>
-        opts.externalUrl ??
-        dashboardUrl(opts.host, (this.server.address() as AddressInfo | null)?.port ?? opts.port),
-      clock,
-      log,
-      timed,
-      views: () => manager.state.nodes,
-      isLeader: () => manager.isLeader,
-      onDelivery: (ok) => this.metrics.alertDeliveries.inc({ result: ok ? "ok" : "error" }),
-    });
     this.mirrors = [
       new PrefixMirror(
         manager.client,
@@ -165,7 +145,6 @@ export class FleetHttpServer {
       });
     });
     for (const m of this.mirrors) void m.start();
-    void this.alerts.start(() => manager.ready);
     // A throw in a timer ends the process: one node's odd data must cost one flush, not the manager.
     this.timers.push(
       setInterval(() => {
@@ -181,6 +160,14 @@ export class FleetHttpServer {
     return this.url;
   }
 
+  /** Base URL for links to the dashboard (alerts): --external-url, else the port actually bound and the host as configured. */
+  get externalUrl(): string {
+    return (
+      this.opts.externalUrl ??
+      dashboardUrl(this.opts.host, (this.server.address() as AddressInfo | null)?.port ?? this.opts.port)
+    );
+  }
+
   get url(): string {
     const addr = this.server.address() as AddressInfo;
     const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
@@ -191,7 +178,6 @@ export class FleetHttpServer {
     this.unsubscribe?.();
     for (const t of this.timers) clearInterval(t);
     this.hub.close();
-    await this.alerts.stop();
     await Promise.all(this.mirrors.map((m) => m.stop()));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -205,7 +191,6 @@ export class FleetHttpServer {
       this.metrics.watchReconnects.inc({ watch: "heartbeat" });
     }
     this.wasConnected = manager.state.connected;
-    this.alerts.onEffect(effect);
     switch (effect.type) {
       case "transition": {
         this.metrics.transitions.inc({ to: effect.to });
