@@ -2,7 +2,7 @@
 // agent) in one. The demo owns the terminal: your lines go to the server's console,
 // Ctrl+C "crashes" the agent (the lab's failure scenario), a second Ctrl+C stops all.
 //
-// Node built-ins only (plus ./ensure-deps.mjs): it runs before `npm ci` has.
+// Node built-ins only (plus ./ensure-deps.mjs and ./build.mjs): it runs before `npm ci` has.
 import { spawn, spawnSync } from "node:child_process";
 import {
   accessSync,
@@ -20,6 +20,7 @@ import { delimiter, join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { ensureBuild } from "./build.mjs";
 import { ensureDeps, REPO_ROOT } from "./ensure-deps.mjs";
 
 const BIN = join(REPO_ROOT, "bin", "fleetwatch");
@@ -257,6 +258,7 @@ async function main() {
 
   try {
     ensureDeps({ log: say });
+    ensureBuild({ log: say });
   } catch (err) {
     sayError(err.message);
     process.exit(1);

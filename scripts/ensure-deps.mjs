@@ -1,6 +1,7 @@
-// Installs npm dependencies when they are missing or stale, and does nothing (fast,
-// silently) otherwise, so `npm run demo|server|test` work on a fresh clone and after
-// a pull that changed the lockfile. Node built-ins only: it runs before they exist.
+// Installs npm dependencies when they are missing or stale and builds dist/ when it is
+// missing or older than src/ (scripts/build.mjs), and does nothing (fast, silently)
+// otherwise, so `npm run demo|server|test` work on a fresh clone and after a pull that
+// changed the lockfile or the sources. Node built-ins only: it runs before they exist.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, statSync, utimesSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -75,6 +76,8 @@ export function ensureDeps({ root = REPO_ROOT, log = (line) => console.error(lin
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   try {
     ensureDeps();
+    const { ensureBuild } = await import("./build.mjs");
+    ensureBuild();
   } catch (err) {
     console.error(`ensure-deps: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

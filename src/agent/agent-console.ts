@@ -11,6 +11,7 @@ export const agentLines = {
   waiting: (error: string, delayMs: number) =>
     `[Heartbeat] Cannot reach etcd (${error}); retrying in ${(delayMs / 1000).toFixed(1)}s...`,
   lost: (reason: string) => `[Heartbeat] Lease lost (${reason}); granting a new one...`,
+  keyRestored: (key: string, why: string) => `[Heartbeat] ${key} was ${why}; put it back`,
   regained: (lease: string, attempts: number) =>
     `[Heartbeat] New lease ${lease} granted${attempts > 1 ? ` after ${attempts} attempts` : ""}; heartbeat restored`,
   configInitial: (config: EffectiveConfig, stored: boolean) =>

@@ -52,6 +52,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     node,
     ttlS: opts.ttl,
     clock,
+    guardKey: true,
     events: {
       renewed: () => {
         if (!opts.quiet) say(agentLines.heartbeat(node));
@@ -59,6 +60,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       established: (lease, attempts, isRecovery) =>
         say(isRecovery ? agentLines.regained(lease, attempts) : agentLines.started(node, lease, opts.ttl)),
       lost: (reason) => say(agentLines.lost(reason)),
+      restored: (why) => say(agentLines.keyRestored(heartbeatKey(node), why)),
       retrying: (error, delayMs) => say(agentLines.waiting(error, delayMs)),
       denied: () => {
         console.error(`fleetwatch: ${agentAccessDeniedMessage(node, heartbeatKey(node), certUser)}`);

@@ -1,5 +1,7 @@
 // The one executable. Flags and environment variables are read here and only here;
 // each subcommand receives one typed options object (shared/ARCHITECTURE.md rule 2).
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type AlertCliOptions, withAlertOptions } from "../manager/alerts/options.ts";
 import { type HttpCliOptions, withHttpOptions } from "../manager/http/options.ts";
@@ -8,7 +10,7 @@ import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import type { LogFormat } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
 import { registerSimCommand } from "../sim/register.ts";
-import { integerArg } from "./args.ts";
+import { durationArg, integerArg } from "./args.ts";
 import { registerConfigCommands } from "./ctl/register.ts";
 
 function endpointsArg(value: string): Endpoint[] {
@@ -73,10 +75,19 @@ export interface CommonOptions {
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
+async function printVersion(): Promise<void> {
+  const { buildInfo, versionLine } = await import("../shared/build-info.ts");
+  console.log(versionLine(buildInfo()));
+}
+
 export function buildProgram(): Command {
   const program = new Command("fleetwatch")
     .description("Node liveness and live configuration for a fleet of machines, built on etcd")
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("(run with --help for usage)")
+    // Answered by main() before parsing, so the version files are read only when asked.
+    .option("-V, --version", "print the version (and git commit) and exit");
+
+  program.command("version").description("print the version (and git commit)").action(printVersion);
 
   withAlertOptions(
     withHttpOptions(
@@ -84,10 +95,19 @@ export function buildProgram(): Command {
         program.command("server").description("watch every node's heartbeat and push configuration"),
       ),
     ),
-  ).action(async (opts: CommonOptions & HttpCliOptions & AlertCliOptions) => {
-    const { runServer } = await import("../manager/main.ts");
-    await runServer(opts);
-  });
+  )
+    .addOption(
+      new Option(
+        "--forget-after <duration>",
+        "forget DEAD and LEFT nodes after this long (30m, 7d; default: never)",
+      )
+        .env("FLEETWATCH_FORGET_AFTER")
+        .argParser(durationArg),
+    )
+    .action(async (opts: CommonOptions & HttpCliOptions & AlertCliOptions & { forgetAfter?: number }) => {
+      const { runServer } = await import("../manager/main.ts");
+      await runServer(opts);
+    });
 
   withEtcdOptions(
     program.command("agent").description("keep this node's heartbeat alive and collect its metrics"),
@@ -166,6 +186,15 @@ export function buildProgram(): Command {
       const { runCertsIssue } = await import("../security/main.ts");
       runCertsIssue(users, opts);
     });
+  certs
+    .command("revoke")
+    .description("revoke client certificates: add them to <certs-dir>/crl.pem (etcd --client-crl-file)")
+    .argument("<user...>", "node names whose certificates to revoke")
+    .option("--certs-dir <dir>", "where the certificates are kept", ".data/certs")
+    .action(async (users: string[], opts: { certsDir: string }) => {
+      const { runCertsRevoke } = await import("../security/main.ts");
+      runCertsRevoke(users, opts);
+    });
   const auth = ctl.command("auth").description("etcd users, roles and auth (RBAC)");
   withEtcdOptions(
     auth.command("setup").description("create the root, manager and per-node users and roles; enable auth"),
@@ -185,14 +214,21 @@ export function buildProgram(): Command {
   return program;
 }
 
-const isEntryPoint = process.argv[1] !== undefined && /fleetwatch$|cli[\\/]main\.ts$/.test(process.argv[1]);
-if (isEntryPoint) {
-  buildProgram()
-    .parseAsync(process.argv)
-    .catch((err: unknown) => {
-      // Known errors carry a message the user can act on; anything else is a bug.
-      if (err instanceof FleetwatchError) console.error(`fleetwatch: ${err.message}`);
-      else console.error(err);
-      process.exit(1);
-    });
+/** Runs the CLI; bin/fleetwatch calls this with process.argv. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    const [first] = argv.slice(2);
+    if (first === "--version" || first === "-V") return await printVersion();
+    await buildProgram().parseAsync(argv);
+  } catch (err: unknown) {
+    // Known errors carry a message the user can act on; anything else is a bug.
+    if (err instanceof FleetwatchError) console.error(`fleetwatch: ${err.message}`);
+    else console.error(err);
+    process.exit(1);
+  }
+}
+
+// `node --import tsx src/cli/main.ts ...` (development) runs it too.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await main(process.argv);
 }

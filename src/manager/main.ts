@@ -1,6 +1,7 @@
 // `fleetwatch server`: the manager core with its console. Flags arrive parsed from
 // src/cli/main.ts; this file wires and prints, the modules decide.
 import type { CommonOptions } from "../cli/main.ts";
+import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
 import { formatEndpoint } from "../shared/endpoints.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
@@ -10,6 +11,7 @@ import { loadEtcdTls } from "../shared/tls-files.ts";
 import { ackLines, type NodeAck } from "./ack-lines.ts";
 import { type Alerting, startAlerting } from "./alerts/index.ts";
 import type { AlertCliOptions } from "./alerts/options.ts";
+import { startAutoForget } from "./auto-forget.ts";
 import { handleCommand } from "./command-handler.ts";
 import { parseCommand } from "./commands.ts";
 import { openConsole } from "./console-io.ts";
@@ -21,7 +23,7 @@ import { Manager } from "./manager.ts";
 const ACK_BURST_MS = 150;
 
 export async function runServer(
-  opts: CommonOptions & Partial<HttpCliOptions> & Partial<AlertCliOptions>,
+  opts: CommonOptions & Partial<HttpCliOptions> & Partial<AlertCliOptions> & { forgetAfter?: number },
 ): Promise<void> {
   const log = createLogger(opts.logFormat, opts.logLevel, "server");
   const clock = systemClock;
@@ -97,7 +99,15 @@ export async function runServer(
   process.on("SIGTERM", () => void stop());
 
   io.print("Server started. Watching heartbeats...");
+  if (opts.forgetAfter !== undefined) {
+    startAutoForget(manager, opts.forgetAfter, clock, log);
+    io.print(
+      `[Forget] DEAD and LEFT nodes are forgotten ${Math.round(opts.forgetAfter / 1000)} s after their transition`,
+    );
+  }
   http = await startHttpServer(opts, { manager, clock, log }, io.print);
+  // With client certificates, say once whether this etcd keeps the per-node promises.
+  if (opts.etcdCert) void reportEtcdAdvisories(client, io.print, log);
   const metrics = http?.metrics;
   alerting = startAlerting(
     opts,

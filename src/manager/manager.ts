@@ -9,6 +9,9 @@ import { escapeControl } from "../shared/escape.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Logger } from "../shared/log.ts";
 import { LeaderElection, type Leadership } from "./election.ts";
+import { type ForgetResult, forgetNode } from "./forget.ts";
+import { watchForgets } from "./forget-watch.ts";
+import type { PrefixMirror } from "./http/prefix-mirror.ts";
 import {
   initialLiveness,
   type LivenessEffect,
@@ -45,6 +48,7 @@ export class Manager {
   private readonly tracker: HeartbeatTracker;
   private readonly keeper: LeaseKeeper;
   private readonly election: LeaderElection;
+  private readonly forgets: PrefixMirror;
   private stopped = false;
   private pending: LivenessEvent[] = [];
   private flushScheduled = false;
@@ -67,6 +71,12 @@ export class Manager {
       onListFailed: (error, delayMs) => options.onEtcdUnreachable(error, delayMs),
       onResync: (reason) => options.log.warn({ reason }, "heartbeat watch cannot resume; re-listing"),
     });
+    this.forgets = watchForgets(options.client, options.log, (event) => this.dispatch(event));
+  }
+
+  /** Forgets a DEAD or LEFT node for every manager (refused for ALIVE: ConflictError). */
+  forget(node: string, by: string, purgeConfig = false): Promise<ForgetResult> {
+    return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), purgeConfig });
   }
 
   get state(): LivenessState {
@@ -121,6 +131,7 @@ export class Manager {
       }
     }
     await this.tracker.start();
+    void this.forgets.start();
     // Campaign only once the view is synced: a new leader persists from a complete view.
     void this.election.start();
   }
@@ -128,6 +139,7 @@ export class Manager {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.tracker.stop().catch(() => undefined);
+    await this.forgets.stop().catch(() => undefined);
     // Give queued registry writes a moment so a restart resumes from the latest view.
     await Promise.race([this.registry.drain(), sleep(1000)]);
     this.registry.close();
@@ -209,6 +221,7 @@ export class Manager {
     this.current = result.state;
     for (const effect of result.effects) {
       if (effect.type === "persist") this.registry.enqueue(effect.view);
+      if (effect.type === "forgotten") this.registry.discard(effect.node);
       this.notify(effect);
     }
   }

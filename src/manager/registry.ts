@@ -96,6 +96,11 @@ export class RegistryWriter {
     });
   }
 
+  /** A forgotten node's queued write must not bring its entry back. */
+  discard(node: string): void {
+    this.pending.delete(node);
+  }
+
   /** Resolves when everything enqueued so far is written (or the writer is closed). */
   async drain(): Promise<void> {
     while (this.flushing) await this.flushing;

@@ -4,6 +4,7 @@ import type { Clock } from "../../shared/clock.ts";
 import { errorMessage, FleetwatchError } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/log.ts";
 import type { Manager } from "../manager.ts";
+import { resolveApiToken } from "./api-token.ts";
 import type { HttpCliOptions } from "./options.ts";
 import { FleetHttpServer } from "./server.ts";
 
@@ -16,11 +17,12 @@ export async function startHttpServer(
 ): Promise<FleetHttpServer | undefined> {
   const listen = opts.http ?? { host: "127.0.0.1", port: 8080 };
   if (listen === "off") return undefined;
+  const token = await resolveApiToken(opts);
   const server = new FleetHttpServer(
     {
       host: listen.host,
       port: listen.port,
-      token: opts.apiToken || undefined,
+      token,
       externalUrl: opts.externalUrl,
     },
     deps,
@@ -34,9 +36,9 @@ export async function startHttpServer(
     );
   }
   print(`[HTTP] Dashboard at ${url}/ (JSON API under /api, Prometheus metrics at /metrics)`);
-  if (!opts.apiToken) {
+  if (!token) {
     print(
-      "[HTTP] No API token set (--api-token or FLEETWATCH_API_TOKEN): config writes over HTTP are refused",
+      "[HTTP] No API token set (--api-token-file, --api-token or FLEETWATCH_API_TOKEN): config writes over HTTP are refused",
     );
   }
   return server;

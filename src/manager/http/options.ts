@@ -8,6 +8,8 @@ export type HttpListen = { host: string; port: number } | "off";
 export interface HttpCliOptions {
   http: HttpListen;
   apiToken?: string;
+  /** A file holding the token, read once at start (src/manager/http/api-token.ts). */
+  apiTokenFile?: string;
   /** How users reach the dashboard (behind a proxy, or when bound to 0.0.0.0), for alert links. */
   externalUrl?: string;
 }
@@ -55,6 +57,12 @@ export function withHttpOptions(cmd: Command): Command {
         "--api-token <token>",
         "bearer token required by the API's write endpoints (none: writes refused)",
       ).env("FLEETWATCH_API_TOKEN"),
+    )
+    .addOption(
+      new Option(
+        "--api-token-file <file>",
+        "read the API token from this file at start (keeps it out of ps); instead of --api-token",
+      ).env("FLEETWATCH_API_TOKEN_FILE"),
     )
     .addOption(
       new Option(

@@ -4,10 +4,8 @@
 // JSON body type, no middleware chain to learn, nothing more to audit or keep updated.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { EtcdError } from "etcd3";
 import { ConfigService, type ConfigTarget, validateOverrideInput } from "../../config/service.ts";
 import type { Clock } from "../../shared/clock.ts";
-import { ConflictError, errorMessage, ValidationError } from "../../shared/errors.ts";
 import { CONFIG_PREFIX, METRICS_PREFIX, nodeFromKey } from "../../shared/keys.ts";
 import type { Logger } from "../../shared/log.ts";
 import { METRIC_DESCRIPTORS } from "../../shared/metric-descriptors.ts";
@@ -18,8 +16,16 @@ import type { Manager } from "../manager.ts";
 import { requireToken } from "./auth.ts";
 import { ConfigView } from "./config-view.ts";
 import { type FleetEvent, type NodeSummary, recentEvents, summarize } from "./fleet-view.ts";
-import { HttpError, readJson, sendError, sendJson } from "./http-util.ts";
-import { decodeNode, expectedRevisionFrom, mergeFrom, optionalInt, parseRollbackBody } from "./params.ts";
+import { deleteNode } from "./forget-route.ts";
+import { HttpError, readJson, sendFailure, sendJson } from "./http-util.ts";
+import {
+  configBodyFrom,
+  decodeNode,
+  expectedRevisionFrom,
+  mergeFrom,
+  optionalInt,
+  parseRollbackBody,
+} from "./params.ts";
 import { PrefixMirror } from "./prefix-mirror.ts";
 import { FleetMetrics } from "./prom.ts";
 import { type MetricSample, SampleStore } from "./samples.ts";
@@ -198,6 +204,12 @@ export class FleetHttpServer {
       case "persist":
         this.dirty.add(effect.view.node);
         break;
+      case "forgotten":
+        this.dirty.delete(effect.node);
+        this.samples.forget(effect.node);
+        this.metrics.forgetNodeSamples(effect.node);
+        this.hub.broadcast("removed", [effect.node]);
+        break;
       case "print":
         break;
       default:
@@ -277,6 +289,11 @@ export class FleetHttpServer {
       ["GET", /^\/api\/events$/, (_q, res, _p, url) => this.events(res, url)],
       ["GET", /^\/api\/stream$/, (_q, res, _p, url) => this.stream(res, url)],
       ["GET", new RegExp(`^/api/nodes/${node}$`), (_q, res, p) => this.getNode(res, p)],
+      [
+        "DELETE",
+        new RegExp(`^/api/nodes/${node}$`),
+        (q, res, p, url) => deleteNode(q, res, this.deps.manager, this.opts.token, p[0], url),
+      ],
       ["GET", new RegExp(`^/api/nodes/${node}/metrics$`), (_q, res, p, url) => this.nodeMetrics(res, p, url)],
       [
         "GET",
@@ -340,13 +357,7 @@ export class FleetHttpServer {
       }
       throw new HttpError(404, `no such endpoint: ${url.pathname}`);
     } catch (err) {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      // Keep the connection usable for the client's next request after an early refusal.
-      if (!req.complete) res.setHeader("connection", "close");
-      sendError(res, toHttpError(err, this.deps.log));
+      sendFailure(req, res, err, this.deps.log);
     }
   }
 
@@ -470,7 +481,7 @@ export class FleetHttpServer {
   ): Promise<void> {
     requireToken(req, this.opts.token);
     const t = target();
-    const body = await readJson(req);
+    const body = configBodyFrom(await readJson(req));
     validateOverrideInput(body); // 400 naming the field before any etcd request
     const expectedRevision = expectedRevisionFrom(
       req.headers["if-match"],
@@ -513,13 +524,4 @@ export class FleetHttpServer {
 
 function author(req: IncomingMessage): string {
   return `http-api@${req.socket.remoteAddress ?? "unknown"}`;
-}
-
-function toHttpError(err: unknown, log: Logger): HttpError {
-  if (err instanceof HttpError) return err;
-  if (err instanceof ValidationError) return new HttpError(400, err.message, err.field ?? "value");
-  if (err instanceof ConflictError) return new HttpError(409, err.message);
-  if (err instanceof EtcdError) return new HttpError(503, `etcd request failed: ${errorMessage(err)}`);
-  log.error({ err: errorMessage(err) }, "HTTP request failed");
-  return new HttpError(500, `internal error: ${errorMessage(err)}`);
 }

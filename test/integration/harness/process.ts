@@ -1,6 +1,6 @@
 // Child processes under test (fleetwatch server/agent, or any command) with their output kept as
 // lines, so a test can await "the line that says X" instead of sleeping and hoping.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { trackChild } from "./reaper.ts";
@@ -8,6 +8,15 @@ import { trackChild } from "./reaper.ts";
 /** Repo root from this file's location (test/integration/harness/), so checkouts can live anywhere. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const FLEETWATCH_BIN = resolve(REPO_ROOT, "bin/fleetwatch");
+
+// bin/fleetwatch runs the compiled dist/: build it first when src/ changed since (a test
+// file run on its own right after an edit), so tests always exercise this checkout's code.
+const build = spawnSync(process.execPath, [resolve(REPO_ROOT, "scripts/build.mjs"), "--if-stale"], {
+  cwd: REPO_ROOT,
+  stdio: ["ignore", "inherit", "inherit"],
+});
+if (build.status !== 0)
+  throw new Error(`scripts/build.mjs --if-stale failed (exit ${build.status ?? build.signal})`);
 
 export type Stream = "stdout" | "stderr";
 

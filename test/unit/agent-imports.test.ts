@@ -1,0 +1,77 @@
+// `fleetwatch agent` runs on every machine: its start loads only the agent. Checked on the
+// compiled dist/ (what bin/fleetwatch runs): the static import closure of the CLI entry
+// plus the agent's runner must not reach the manager, HTTP, ctl, sim, security, local etcd
+// or YAML code, which the CLI imports lazily inside the commands that need them.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const DIST = resolve(ROOT, "dist");
+
+/** Specifiers of static `import ... from "x"`, `import "x"` and `export ... from "x"` (not `import(...)`). */
+function staticImports(source: string): string[] {
+  return [...source.matchAll(/^(?:import|export)\s+(?:[^;]*?\sfrom\s+)?"([^"]+)";/gm)].map(
+    (m) => m[1] as string,
+  );
+}
+
+/** Files of dist/ and bare package names reached from `entries` through static imports. */
+function closure(entries: string[]): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const queue = [...entries];
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const spec of staticImports(readFileSync(file, "utf8"))) {
+      if (spec.startsWith("node:")) continue;
+      if (spec.startsWith(".")) queue.push(resolve(dirname(file), spec));
+      else
+        packages.add(
+          spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : (spec.split("/")[0] as string),
+        );
+    }
+  }
+  return { files, packages };
+}
+
+describe("the agent's start loads only the agent", () => {
+  before(() => {
+    const build = spawnSync(process.execPath, [resolve(ROOT, "scripts/build.mjs"), "--if-stale"], {
+      cwd: ROOT,
+      stdio: "inherit",
+    });
+    assert.equal(build.status, 0, "scripts/build.mjs --if-stale");
+  });
+
+  it("reaches no manager, HTTP, ctl, sim, security or local-etcd module, nor yaml or prom-client", () => {
+    const { files, packages } = closure([resolve(DIST, "cli/main.js"), resolve(DIST, "agent/main.js")]);
+    const reached = [...files].map((f) => relative(DIST, f));
+    assert.ok(
+      reached.includes("agent/heartbeat.js"),
+      "the closure is computed (it holds the agent's heartbeat)",
+    );
+    // Flag declarations stay static so src/cli/main.ts reads as one list of commands and flags.
+    const flagDeclarations = new Set([
+      "manager/http/options.js",
+      "manager/http/alert-format.js",
+      "cli/ctl/register.js",
+      "sim/register.js",
+    ]);
+    const forbidden = reached.filter(
+      (f) => /^(manager|cli\/ctl|sim|security|local-etcd|config)\//.test(f) && !flagDeclarations.has(f),
+    );
+    assert.deepEqual(forbidden, [], "modules the agent does not need are loaded at its start");
+    for (const name of ["yaml", "prom-client", "uplot"]) assert.ok(!packages.has(name), `${name} is loaded`);
+  });
+
+  it("the flag declarations themselves import nothing heavy", () => {
+    const { packages } = closure([resolve(DIST, "cli/main.js")]);
+    assert.deepEqual([...packages].sort(), ["commander"]);
+  });
+});
