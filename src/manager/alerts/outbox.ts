@@ -145,11 +145,17 @@ export class WebhookOutbox {
     }
   }
 
-  /** Loads the outbox: keeps what is pending for a configured webhook. */
+  /**
+   * Loads the outbox: the records of every node with something pending for a configured
+   * webhook, settled ones included, since a later resolution settles an older firing record
+   * (records from before ordered delivery can have one delivered after the other is not).
+   */
   private async load(signal: AbortSignal): Promise<void> {
-    for (const stored of await this.store.loadAndPrune(this.o.clock.now(), signal)) {
-      if (this.hooks.some((h) => isPendingFor(stored.record, h.id))) this.remember(stored);
-    }
+    const loaded = await this.store.loadAndPrune(this.o.clock.now(), signal);
+    const pendingNodes = new Set(
+      loaded.filter((s) => this.hooks.some((h) => isPendingFor(s.record, h.id))).map((s) => s.record.node),
+    );
+    for (const stored of loaded) if (pendingNodes.has(stored.record.node)) this.remember(stored);
     this.wake();
   }
 
@@ -202,21 +208,18 @@ export class WebhookOutbox {
         );
       }
       if (send) heads.push(send);
-      else if (drop.length > 0) this.forgetSettled(node);
+      else this.forgetSettled(node);
     }
     return heads;
   }
 
-  /**
-   * Drops records settled for every webhook. Safe for the ordering: a record settled for
-   * every webhook is never newer than one still pending for some webhook.
-   */
+  /** Forgets the records older than the node's oldest pending one (all of them once none is pending). */
   private forgetSettled(node: string): void {
     const list = this.records.get(node);
     if (!list) return;
-    const pending = list.filter((s) => this.hooks.some((h) => isPendingFor(s.record, h.id)));
-    if (pending.length === 0) this.records.delete(node);
-    else this.records.set(node, pending);
+    const first = list.findIndex((s) => this.hooks.some((h) => isPendingFor(s.record, h.id)));
+    if (first < 0) this.records.delete(node);
+    else if (first > 0) this.records.set(node, list.slice(first));
   }
 
   private async deliverLoop(hook: Webhook, signal: AbortSignal): Promise<void> {
