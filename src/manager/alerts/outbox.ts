@@ -73,7 +73,7 @@ export class WebhookOutbox {
   private term: AbortController | undefined;
   /** Record creation is serialized so the duplicate check sees earlier records. */
   private queue: Promise<void> = Promise.resolve();
-  /** Per node, oldest first: records with something pending for some webhook. */
+  /** Per node, oldest first, from its oldest record still pending for some webhook. */
   private readonly records = new Map<string, StoredRecord[]>();
   private readonly store: OutboxStore;
   private wakeups: (() => void)[] = [];
