@@ -120,14 +120,17 @@ test("/metrics of a mixed fleet: conventions, promtool check metrics, stale and 
     const nodes = (s.get(spec.name) ?? []).map(([l]) => l).sort();
     assert.deepEqual(nodes, ['{node="n-alive"}', '{node="n-rejects"}'], spec.name);
   }
-  // What a DEAD or LEFT node still exports: node_up and its last heartbeat, nothing else.
+  assert.equal(valueAt("fleetwatch_node_state", '{node="n-dead",state="DEAD"}'), 1);
+  assert.equal(valueAt("fleetwatch_node_state", '{node="n-dead",state="ALIVE"}'), 0);
+  assert.equal(valueAt("fleetwatch_node_state", '{node="n-left",state="LEFT"}'), 1);
+  // What a DEAD or LEFT node still exports: its liveness and last heartbeat, no sample.
   for (const gone of ["n-dead", "n-left"]) {
     const names = [...s]
       .filter(([, list]) => list.some(([l]) => l.includes(`node="${gone}"`)))
       .map(([n]) => n);
     assert.deepEqual(
       names.sort(),
-      ["fleetwatch_node_last_heartbeat_timestamp_seconds", "fleetwatch_node_up"],
+      ["fleetwatch_node_last_heartbeat_timestamp_seconds", "fleetwatch_node_state", "fleetwatch_node_up"],
       gone,
     );
   }

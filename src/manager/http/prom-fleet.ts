@@ -71,6 +71,19 @@ export function registerFleetSeries(registry: Registry, snapshot: () => FleetSna
       for (const n of snapshot().nodes) this.set({ node: n.node }, n.state === "ALIVE" ? 1 : 0);
     },
   });
+  // Tells DEAD (an alert) from LEFT (asked for) where node_up is 0 for both. All three states
+  // 0/1 per node, as kube-state-metrics does, so a transition changes values, not series.
+  new Gauge({
+    name: "fleetwatch_node_state",
+    help: "1 for the node's current liveness state (ALIVE, DEAD, LEFT), 0 for the others",
+    labelNames: ["node", "state"],
+    registers,
+    collect() {
+      this.reset();
+      for (const n of snapshot().nodes)
+        for (const state of STATES) this.set({ node: n.node, state }, n.state === state ? 1 : 0);
+    },
+  });
   new Gauge({
     name: "fleetwatch_node_last_heartbeat_timestamp_seconds",
     help: "Unix time of the node's last report seen by the manager (heartbeat put or metric sample)",
