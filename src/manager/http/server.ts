@@ -143,7 +143,16 @@ export class FleetHttpServer {
       });
     });
     for (const m of this.mirrors) void m.start();
-    this.timers.push(setInterval(() => this.flush(), FLUSH_MS));
+    // A throw in a timer ends the process: one node's odd data must cost one flush, not the manager.
+    this.timers.push(
+      setInterval(() => {
+        try {
+          this.flush();
+        } catch (err) {
+          this.deps.log.error({ err }, "dashboard flush failed; trying again at the next one");
+        }
+      }, FLUSH_MS),
+    );
     this.timers.push(setInterval(() => this.samples.trim(clock.now()), TRIM_MS));
     for (const t of this.timers) t.unref();
     return this.url;
