@@ -28,6 +28,7 @@ import {
 } from "./params.ts";
 import { PrefixMirror } from "./prefix-mirror.ts";
 import { FleetMetrics } from "./prom.ts";
+import { fleetSnapshot } from "./prom-fleet.ts";
 import { type MetricSample, SampleStore } from "./samples.ts";
 import { loadStaticFiles, type StaticFile } from "./static-files.ts";
 import { StreamHub } from "./stream.ts";
@@ -80,10 +81,7 @@ export class FleetHttpServer {
     private readonly deps: HttpServerDeps,
   ) {
     const { manager, clock, log } = deps;
-    this.metrics = new FleetMetrics(
-      () => manager.state.nodes.values(),
-      () => manager.leaderId,
-    );
+    this.metrics = new FleetMetrics(() => fleetSnapshot(manager, (v) => this.summary(v)));
     this.config = new ConfigService(manager.client, clock);
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
