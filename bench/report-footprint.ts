@@ -1,0 +1,69 @@
+// Section 8 of bench/RESULTS.md (footprint beside its floors) and its goals (issue 13).
+import { fmtMs, type Summary } from "./stats.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: the report reads the results it just wrote.
+type Any = any;
+
+const mark = (ok: boolean) => (ok ? "**met**" : "**NOT met**");
+const row = (label: string, s: Summary | undefined) =>
+  s
+    ? `| ${label} | ${s.n} | ${fmtMs(s.min)} | ${fmtMs(s.p50)} | ${fmtMs(s.p99)} | ${fmtMs(s.max)} |`
+    : `| ${label} | – | | | | |`;
+
+export function renderFootprint(f: Any, out: string[], goals: string[]): void {
+  out.push("## 8. Agent footprint beside its floors (one run)", "");
+  out.push(
+    `All processes below ran side by side on the same etcd for the same ${f.steadyS} s: a bare \`node\` that does nothing, ` +
+      "the etcd3 floor (a `node` holding one etcd3 lease with one key, `bench/floors/etcd3-lease.cjs`, same Node and client), " +
+      "the same floor with etcd3's rpc.proto cut to the KV, Watch and Lease services (*lean proto*), and `fleetwatch agent --quiet` " +
+      `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped and under V8 flags. RSS at ${f.steadyS} s after the spawn; ` +
+      `CPU from 5 s to ${f.steadyS} s (start-up excluded), as % of one core (0.1 % = 0.06 CPU-seconds per minute).`,
+    "",
+  );
+  out.push("| process | RSS | vs etcd3 floor | CPU % of a core |", "|---|---|---|---|");
+  const floor = f.steady.find((s: Any) => s.kind === "floor");
+  for (const s of f.steady) {
+    const ratio = floor?.rssMB && s.rssMB ? `${(s.rssMB / floor.rssMB).toFixed(2)} ×` : "–";
+    out.push(
+      `| ${s.label}${s.alive ? "" : " (exited!)"} | ${s.rssMB ?? "–"} MB | ${ratio} | ${s.cpuPct ?? "–"} % |`,
+    );
+  }
+  out.push("");
+  out.push(
+    `Spawn → ready, ${f.spawns} spawns of each, alternating: agent = its \`[Heartbeat] Node … registered\` line (lease granted, heartbeat key put); floor = its \`held\` line (lease granted, key put).`,
+    "",
+    "| measure | n | min | p50 | p99 | max |",
+    "|---|---|---|---|---|---|",
+  );
+  out.push(row("agent: spawn → first heartbeat", f.startMs.agent));
+  out.push(row("etcd3 floor: spawn → lease held", f.startMs.floor));
+  out.push(row("etcd3 floor, lean proto: spawn → lease held", f.startMs.floorLean));
+  out.push("");
+  out.push(
+    `Manager (the bench's \`fleetwatch server\`, HTTP on) RSS at the end: ${f.server.rssMB} MB with ${f.server.knownNodes} known nodes.`,
+    "",
+  );
+
+  const agent = f.steady.find((s: Any) => s.kind === "agent");
+  const lean = f.steady.find((s: Any) => s.kind === "floor-lean");
+  if (agent?.rssMB && floor?.rssMB) {
+    goals.push(
+      `| 8 | agent RSS ≤ 1.1 × etcd3 floor (${(1.1 * floor.rssMB).toFixed(1)} MB) | ${mark(agent.rssMB <= 1.1 * floor.rssMB)}: ${agent.rssMB} MB vs floor ${floor.rssMB} MB |`,
+      `| 8 | then under the etcd3 floor | ${mark(agent.rssMB < floor.rssMB)}: ${agent.rssMB} MB; the lean proto floor held ${lean?.rssMB ?? "–"} MB (what a leaner gRPC path could save: ${lean?.rssMB ? (floor.rssMB - lean.rssMB).toFixed(1) : "–"} MB) |`,
+    );
+  }
+  const a50 = f.startMs.agent.p50;
+  const f50 = f.startMs.floor.p50;
+  goals.push(
+    `| 8 | spawn → first heartbeat p50 ≤ floor + 150 ms (${fmtMs(f50 + 150)}) | ${mark(a50 <= f50 + 150)}: ${fmtMs(a50)} |`,
+    `| 8 | spawn → first heartbeat p50 ≤ 300 ms on a quiet machine | ${mark(a50 <= 300)}: ${fmtMs(a50)} (this machine is shared: the floor took ${fmtMs(f50)}) |`,
+  );
+  if (agent?.cpuPct !== undefined && floor?.cpuPct !== undefined)
+    goals.push(
+      `| 8 | steady CPU ≤ floor + 0.2 % of a core | ${mark(agent.cpuPct <= floor.cpuPct + 0.2)}: ${agent.cpuPct} % vs floor ${floor.cpuPct} % |`,
+    );
+  if (f.server.rssMB && floor?.rssMB)
+    goals.push(
+      `| 8 | manager RSS at ~10 nodes ≤ 1.3 × etcd3 floor (${(1.3 * floor.rssMB).toFixed(1)} MB) | ${mark(f.server.rssMB <= 1.3 * floor.rssMB)}: ${f.server.rssMB} MB with ${f.server.knownNodes} known nodes |`,
+    );
+}
