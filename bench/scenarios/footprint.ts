@@ -23,10 +23,15 @@ const FLOOR = join(REPO_ROOT, "bench", "floors", "etcd3-lease.cjs");
 /** V8 flags tried on the agent; "" is the agent as shipped. */
 export const AGENT_VARIANTS: { label: string; flags: string[] }[] = [
   { label: "as shipped", flags: [] },
-  { label: "--max-semi-space-size=1", flags: ["--max-semi-space-size=1"] },
-  { label: "--max-old-space-size=32", flags: ["--max-old-space-size=32"] },
+  // What deploy/systemd and deploy/k8s set through NODE_OPTIONS for the agent.
+  { label: "--max-semi-space-size=1 (as deployed)", flags: ["--max-semi-space-size=1"] },
+  {
+    label: "--max-semi-space-size=1 --single-threaded-gc",
+    flags: ["--max-semi-space-size=1", "--single-threaded-gc"],
+  },
   { label: "--optimize-for-size", flags: ["--optimize-for-size"] },
   { label: "--lite-mode", flags: ["--lite-mode"] },
+  { label: "--lite-mode --max-semi-space-size=1", flags: ["--lite-mode", "--max-semi-space-size=1"] },
 ];
 
 interface Subject {
@@ -56,7 +61,7 @@ async function readyMs(proc: FleetwatchProcess, kind: Subject["kind"], startedAt
 
 export async function footprintScenario(b: Bench) {
   const steadyS = 60;
-  const spawns = b.full ? 9 : 5;
+  const spawns = b.full ? 9 : 7;
 
   // Start-up: alternate agent / floor / lean floor spawns, one at a time.
   const start: Record<"agent" | "floor" | "floor-lean", number[]> = {
