@@ -1,5 +1,7 @@
 // The lab's console words for the agent, in one place so tests and docs match them.
+
 import { describeConfig } from "../shared/config-merge.ts";
+import { escapeControl } from "../shared/escape.ts";
 import type { EffectiveConfig } from "../shared/schema.ts";
 
 export const agentLines = {
@@ -9,6 +11,7 @@ export const agentLines = {
   waiting: (error: string, delayMs: number) =>
     `[Heartbeat] Cannot reach etcd (${error}); retrying in ${(delayMs / 1000).toFixed(1)}s...`,
   lost: (reason: string) => `[Heartbeat] Lease lost (${reason}); granting a new one...`,
+  keyRestored: (key: string, why: string) => `[Heartbeat] ${key} was ${why}; put it back`,
   regained: (lease: string, attempts: number) =>
     `[Heartbeat] New lease ${lease} granted${attempts > 1 ? ` after ${attempts} attempts` : ""}; heartbeat restored`,
   configInitial: (config: EffectiveConfig, stored: boolean) =>
@@ -16,7 +19,7 @@ export const agentLines = {
   configDetected: () => "[Config] Detected update...",
   configApplied: (config: EffectiveConfig) => `[Config] Updated successfully: ${describeConfig(config)}`,
   configRejected: (key: string, revision: number, reason: string, config: EffectiveConfig) =>
-    `[Config] Rejected ${key} (revision ${revision}): ${reason}; keeping ${describeConfig(config)}`,
+    `[Config] Rejected ${key} (revision ${revision}): ${escapeControl(reason)}; keeping ${describeConfig(config)}`,
   collecting: (config: EffectiveConfig) =>
     `[Monitor] Collecting [${config.metrics.join(", ")}]. Next run in ${config.interval}s...`,
   stoppedKeepingLease: (node: string, ttl: number) =>

@@ -13,6 +13,7 @@ import {
   type ConfigAck,
   type ConfigOverride,
   type EffectiveConfig,
+  MAX_ACK_REASON,
   parseConfigText,
 } from "../shared/schema.ts";
 
@@ -167,7 +168,13 @@ export class ConfigWatch {
       source.rejected = undefined;
       return {};
     }
-    source.rejected = { revision: ev.modRevision, reason: parsed.reason };
+    // The reason names stored field names and values: clip it so the ack stays within what
+    // the manager decodes (a 64 KiB config can have thousands of unknown fields).
+    const reason =
+      parsed.reason.length > MAX_ACK_REASON
+        ? `${parsed.reason.slice(0, MAX_ACK_REASON - 3)}...`
+        : parsed.reason;
+    source.rejected = { revision: ev.modRevision, reason };
     return { rejected: source.rejected };
   }
 

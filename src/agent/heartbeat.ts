@@ -10,6 +10,7 @@ import { errorMessage } from "../shared/errors.ts";
 import { EtcdAccessDeniedError, isPermissionDenied } from "../shared/etcd-access.ts";
 import { heartbeatKey } from "../shared/keys.ts";
 import type { LeaseKeeper } from "../shared/lease-keeper.ts";
+import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
 import type { ConfigAck, Heartbeat as HeartbeatValue } from "../shared/schema.ts";
 
 export interface HeartbeatEvents {
@@ -20,6 +21,8 @@ export interface HeartbeatEvents {
   lost(reason: string): void;
   /** A grant or put failed; the next try is in `delayMs`. */
   retrying(error: string, delayMs: number): void;
+  /** The heartbeat key was deleted or replaced while the lease is live; it was put back. */
+  restored?(why: string): void;
   /** etcd refused a write for this agent's user (RBAC): retrying cannot help, so it stopped trying. */
   denied?(error: EtcdAccessDeniedError): void;
 }
@@ -31,6 +34,12 @@ export interface HeartbeatOptions {
   ttlS: number;
   clock: Clock;
   events: HeartbeatEvents;
+  /**
+   * Watch the heartbeat key and put it back when someone deletes it (`etcdctl del`) or
+   * overwrites it off the lease: otherwise the node stays DEAD while it runs. One watch per
+   * agent; the simulator's thousands of nodes do without.
+   */
+  guardKey?: boolean;
 }
 
 export class Heartbeat {
@@ -44,6 +53,7 @@ export class Heartbeat {
   private ackDirty = false;
   private ackWriting: Promise<void> | undefined;
   private everEstablished = false;
+  private guard: ResumableWatch | undefined;
 
   constructor(private readonly options: HeartbeatOptions) {}
 
@@ -96,6 +106,7 @@ export class Heartbeat {
   /** Graceful leave: mark the heartbeat as leaving, then revoke so etcd deletes it at once. */
   async leave(): Promise<void> {
     this.stop.abort();
+    void this.guard?.cancel();
     const lease = this.leaseId;
     if (!lease) return;
     this.status = "leaving";
@@ -107,6 +118,7 @@ export class Heartbeat {
   /** Stop renewing without revoking: etcd expires the lease after its TTL (the lab's Ctrl+C). */
   release(): string | undefined {
     this.stop.abort();
+    void this.guard?.cancel();
     const lease = this.leaseId;
     if (lease) this.options.keeper.untrack(lease);
     return lease;
@@ -158,6 +170,8 @@ export class Heartbeat {
         });
         events.established(granted, attempt + 1, this.everEstablished);
         this.everEstablished = true;
+        // Not awaited: a failure to start the guard must not undo a working heartbeat.
+        if (this.options.guardKey && !this.guard) void this.startGuard().catch(() => undefined);
         return;
       } catch (err) {
         if (granted) {
@@ -175,6 +189,44 @@ export class Heartbeat {
         await sleep(delay, this.stop.signal);
       }
     }
+  }
+
+  private async startGuard(): Promise<void> {
+    const key = heartbeatKey(this.options.node);
+    const current = await this.options.client.get(key).exec();
+    this.guard = await ResumableWatch.start(
+      this.options.client,
+      { key },
+      Number(current.header.revision) + 1,
+      {
+        onEvents: (events) => this.onOwnKeyEvents(events),
+        // History compacted: nothing to catch up on, our next write is checked from now.
+        onResyncNeeded: () => {
+          this.guard = undefined;
+          if (!this.stop.signal.aborted) void this.startGuard().catch(() => undefined);
+        },
+      },
+    );
+    if (this.stop.signal.aborted) await this.guard.cancel();
+  }
+
+  private onOwnKeyEvents(events: WatchEvent[]): void {
+    const last = events[events.length - 1];
+    const lease = this.leaseId;
+    // No lease: the re-grant in progress puts the key. Stopping: the DELETE is ours (leave).
+    if (!last || !lease || this.stop.signal.aborted || this.establishing) return;
+    const why =
+      last.type === "delete"
+        ? "deleted"
+        : last.lease !== undefined && last.lease !== lease
+          ? "overwritten off this agent's lease"
+          : undefined;
+    if (!why) return;
+    this.putHeartbeat().then(
+      () => this.options.events.restored?.(why),
+      // The lease may have gone meanwhile: the keeper reports that and the re-grant re-puts.
+      () => undefined,
+    );
   }
 
   private onLost(lease: string, reason: string): void {

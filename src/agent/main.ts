@@ -1,15 +1,18 @@
 // `fleetwatch agent`: wires heartbeat, config watch and collection together and
 // prints the lab's console lines. All I/O policy lives in the modules it wires.
+
 import os from "node:os";
 import type { CommonOptions } from "../cli/main.ts";
 import { systemClock } from "../shared/clock.ts";
 import { errorMessage, ValidationError } from "../shared/errors.ts";
+import { escapeControlLines } from "../shared/escape.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
 import { agentAccessDeniedMessage, EtcdAccessDeniedError } from "../shared/etcd-access.ts";
 import { heartbeatKey, metricsKey } from "../shared/keys.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { createLogger } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
+import { encodeSample } from "../shared/sample.ts";
 import type { EffectiveConfig } from "../shared/schema.ts";
 import { certificateCommonName, loadEtcdTls } from "../shared/tls-files.ts";
 import { agentLines } from "./agent-console.ts";
@@ -31,7 +34,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   if (problem) throw new ValidationError(`${problem} (set one with --name)`, "name");
 
   const log = createLogger(opts.logFormat, opts.logLevel, "agent");
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  // Stored strings are escaped where a line is built; this keeps any that slipped through
+  // from driving the terminal.
+  const say = (line: string) => process.stdout.write(`${escapeControlLines(line)}\n`);
   const clock = systemClock;
   const tls = loadEtcdTls(opts);
   const certUser = tls?.cert ? certificateCommonName(tls.cert) : undefined;
@@ -47,6 +52,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     node,
     ttlS: opts.ttl,
     clock,
+    guardKey: true,
     events: {
       renewed: () => {
         if (!opts.quiet) say(agentLines.heartbeat(node));
@@ -54,6 +60,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       established: (lease, attempts, isRecovery) =>
         say(isRecovery ? agentLines.regained(lease, attempts) : agentLines.started(node, lease, opts.ttl)),
       lost: (reason) => say(agentLines.lost(reason)),
+      restored: (why) => say(agentLines.keyRestored(heartbeatKey(node), why)),
       retrying: (error, delayMs) => say(agentLines.waiting(error, delayMs)),
       denied: () => {
         console.error(`fleetwatch: ${agentAccessDeniedMessage(node, heartbeatKey(node), certUser)}`);
@@ -79,10 +86,11 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
         }
       }
       say([agentLines.collecting(config), ...lines].join("\n"));
-      const sample = { ts: Math.floor(clock.now() / 1000), interval: config.interval, values };
-      await heartbeat.publish(metricsKey(node), JSON.stringify(sample)).catch((err: unknown) => {
-        log.warn({ err }, "could not publish metrics; they will be re-put with the next sample");
-      });
+      await heartbeat
+        .publish(metricsKey(node), encodeSample(clock.now(), config.interval, values))
+        .catch((err: unknown) => {
+          log.warn({ err }, "could not publish metrics; they will be re-put with the next sample");
+        });
     },
   });
 

@@ -1,6 +1,7 @@
 // Argument parsers shared by every subcommand's flags, so "a whole number" or "seconds"
 // is checked, and worded, the same everywhere.
 import { InvalidArgumentError } from "commander";
+import { parseDuration } from "../shared/duration.ts";
 
 export function integerArg(min: number, max: number) {
   return (value: string): number => {
@@ -20,4 +21,13 @@ export function secondsArg(max: number) {
     }
     return n;
   };
+}
+
+/** "30s", "15m", "1h", "7d" -> ms (src/shared/duration.ts). */
+export function durationArg(value: string): number {
+  try {
+    return parseDuration(value, "duration");
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

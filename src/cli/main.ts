@@ -3,13 +3,14 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { type AlertCliOptions, withAlertOptions } from "../manager/alerts/options.ts";
 import { type HttpCliOptions, withHttpOptions } from "../manager/http/options.ts";
 import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared/endpoints.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import type { LogFormat } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
 import { registerSimCommand } from "../sim/register.ts";
-import { integerArg } from "./args.ts";
+import { durationArg, integerArg } from "./args.ts";
 import { registerConfigCommands } from "./ctl/register.ts";
 
 function endpointsArg(value: string): Endpoint[] {
@@ -88,14 +89,25 @@ export function buildProgram(): Command {
 
   program.command("version").description("print the version (and git commit)").action(printVersion);
 
-  withHttpOptions(
-    withEtcdOptions(
-      program.command("server").description("watch every node's heartbeat and push configuration"),
+  withAlertOptions(
+    withHttpOptions(
+      withEtcdOptions(
+        program.command("server").description("watch every node's heartbeat and push configuration"),
+      ),
     ),
-  ).action(async (opts: CommonOptions & HttpCliOptions) => {
-    const { runServer } = await import("../manager/main.ts");
-    await runServer(opts);
-  });
+  )
+    .addOption(
+      new Option(
+        "--forget-after <duration>",
+        "forget DEAD and LEFT nodes after this long (30m, 7d; default: never)",
+      )
+        .env("FLEETWATCH_FORGET_AFTER")
+        .argParser(durationArg),
+    )
+    .action(async (opts: CommonOptions & HttpCliOptions & AlertCliOptions & { forgetAfter?: number }) => {
+      const { runServer } = await import("../manager/main.ts");
+      await runServer(opts);
+    });
 
   withEtcdOptions(
     program.command("agent").description("keep this node's heartbeat alive and collect its metrics"),
@@ -173,6 +185,15 @@ export function buildProgram(): Command {
     .action(async (users: string[], opts: { certsDir: string; force: boolean }) => {
       const { runCertsIssue } = await import("../security/main.ts");
       runCertsIssue(users, opts);
+    });
+  certs
+    .command("revoke")
+    .description("revoke client certificates: add them to <certs-dir>/crl.pem (etcd --client-crl-file)")
+    .argument("<user...>", "node names whose certificates to revoke")
+    .option("--certs-dir <dir>", "where the certificates are kept", ".data/certs")
+    .action(async (users: string[], opts: { certsDir: string }) => {
+      const { runCertsRevoke } = await import("../security/main.ts");
+      runCertsRevoke(users, opts);
     });
   const auth = ctl.command("auth").description("etcd users, roles and auth (RBAC)");
   withEtcdOptions(

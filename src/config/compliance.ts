@@ -1,7 +1,9 @@
 // "Desired vs applied": compares what is stored for a node (its effective config and the
 // mod_revisions it comes from) with what the agent acknowledged in its heartbeat.
 // Pure: data in, verdict out, so every case has a table test (test/unit/config-compliance).
+
 import { sameConfig } from "../shared/config-merge.ts";
+import { escapeControl } from "../shared/escape.ts";
 import { DEFAULT_CONFIG_KEY } from "../shared/keys.ts";
 import type { ConfigAck, EffectiveConfig } from "../shared/schema.ts";
 
@@ -71,7 +73,7 @@ export function describeCompliance(c: Compliance): string {
     case "pending":
       return "pending";
     case "rejected":
-      return `rejected (rev ${c.revision}: ${c.reason})`;
+      return `rejected (rev ${c.revision}: ${escapeControl(c.reason)})`;
     case "unknown":
       return `unknown (${c.detail})`;
     default:

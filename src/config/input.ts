@@ -2,9 +2,9 @@
 // (console), `--interval 10 --metrics cpu,memory` and JSON/YAML files (ctl). Pure apart
 // from parseConfigFile's read; every rule is the shared zod schema's, so the messages
 // name the field and rule the same way everywhere.
-import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { readFileAtMost } from "../shared/bounded-read.ts";
 import { ValidationError } from "../shared/errors.ts";
 import { printable } from "../shared/node-name.ts";
 import { type ConfigOverride, MAX_CONFIG_BYTES } from "../shared/schema.ts";
@@ -78,17 +78,12 @@ export function parseConfigDocument(text: string, fileName: string): unknown {
   throw new ValidationError(`${fileName}: unsupported file type "${ext}"; use .json, .yaml or .yml`, "file");
 }
 
-/** Reads and parses a config file; nothing about the file is trusted. */
+/**
+ * Reads and parses a config file; nothing about the file is trusted: at most
+ * MAX_CONFIG_BYTES are read (a config is a few hundred bytes; `/dev/zero` fails at once).
+ */
 export async function readConfigFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : firstLine(err);
-    throw new ValidationError(`cannot read ${path}: ${why}`, "file");
-  }
-  return parseConfigDocument(text, path);
+  return parseConfigDocument(await readFileAtMost(path, MAX_CONFIG_BYTES), path);
 }
 
 function firstLine(err: unknown): string {

@@ -12,7 +12,9 @@ import type { Etcd3, ICompare, IRangeResponse, IRequestOp } from "etcd3";
 import { z } from "zod";
 import type { Clock } from "../shared/clock.ts";
 import { mergeConfig } from "../shared/config-merge.ts";
+import { decodeStored } from "../shared/decode.ts";
 import { ConflictError, ValidationError } from "../shared/errors.ts";
+import { invalidValues } from "../shared/invalid-values.ts";
 import {
   CONFIG_HISTORY_PREFIX,
   CONFIG_PREFIX,
@@ -25,10 +27,12 @@ import {
   type ConfigOverride,
   ConfigOverrideSchema,
   type EffectiveConfig,
+  epochMsSchema,
   formatIssues,
   MAX_CONFIG_BYTES,
   parseConfigText,
 } from "../shared/schema.ts";
+import { newestVersion, STRAY_KEYS_SKIPPED, versionOfKey } from "./history-keys.ts";
 
 export type ConfigTarget = { kind: "node"; node: string } | { kind: "default" };
 
@@ -109,8 +113,8 @@ const WRITE_ATTEMPTS = 5;
 
 const VersionRecordSchema = z.object({
   version: z.number().int().positive(),
-  at: z.number(),
-  author: z.string(),
+  at: epochMsSchema,
+  author: z.string().max(1000),
   value: ConfigOverrideSchema.nullable(),
   rollbackOf: z.number().int().positive().optional(),
 });
@@ -150,6 +154,9 @@ export function toStored(target: ConfigTarget, raw: string | undefined, revision
     return { target, key, exists: false, value: undefined, raw: undefined, revision: 0, valid: true };
   }
   const parsed = parseConfigText(raw);
+  // Reported once per key and revision (every reader of the config prefix comes here).
+  if (parsed.ok) invalidValues.clear(key);
+  else invalidValues.report({ kind: "config", key, revision, reason: parsed.reason });
   return parsed.ok
     ? { target, key, exists: true, value: parsed.value, raw, revision, valid: true }
     : { target, key, exists: true, value: undefined, raw, revision, valid: false, reason: parsed.reason };
@@ -312,8 +319,26 @@ export class ConfigService {
     });
     const versions: ConfigVersion[] = [];
     for (const kv of res.kvs) {
-      const record = parseRecord(kv.value.toString());
-      if (record) versions.push({ ...record, revision: Number(kv.mod_revision) });
+      const key = kv.key.toString();
+      const version = versionOfKey(historyPrefix(target), key);
+      if (version === undefined) continue; // not a version key: ignored (see newestVersion)
+      const revision = Number(kv.mod_revision);
+      const record = decodeStored("config-history", VersionRecordSchema, {
+        key,
+        value: kv.value.toString(),
+        revision,
+      });
+      if (!record) continue;
+      if (record.version !== version) {
+        invalidValues.report({
+          kind: "config-history",
+          key,
+          revision,
+          reason: `says version ${record.version}`,
+        });
+        continue;
+      }
+      versions.push({ ...(record as Omit<ConfigVersion, "revision">), revision });
     }
     return versions;
   }
@@ -569,12 +594,14 @@ export class ConfigService {
         success.push(
           { request_range: { key: enc(targetKey(target)) } },
           {
+            // Version keys are 10 digits; a stray key in between (anyone can put one) is
+            // skipped by newestVersion, so the range stays within the digits and reads a few.
             request_range: {
-              key: enc(prefix),
-              range_end: prefixEnd(prefix),
+              key: enc(`${prefix}0`),
+              range_end: enc(`${prefix}1`), // every version <= MAX_VERSION starts with "0"
               sort_order: "Descend",
               sort_target: "Key",
-              limit: 1,
+              limit: STRAY_KEYS_SKIPPED,
               keys_only: true,
             },
           },
@@ -583,13 +610,12 @@ export class ConfigService {
       const res = await this.client.kv.txn({ compare: [], success, failure: [] });
       slice.forEach((target, i) => {
         const kv = rangeKv(res.responses[2 * i]?.response_range);
-        const last = rangeKv(res.responses[2 * i + 1]?.response_range);
-        const lastVersion = last ? Number(last.key.toString().slice(historyPrefix(target).length)) : 0;
+        const lastVersion = newestVersion(historyPrefix(target), res.responses[2 * i + 1]?.response_range);
         states.push({
           stored: kv
             ? toStored(target, kv.value.toString(), Number(kv.mod_revision))
             : toStored(target, undefined, 0),
-          lastVersion: Number.isSafeInteger(lastVersion) ? lastVersion : 0,
+          lastVersion,
         });
       });
     }
@@ -605,15 +631,6 @@ function unwrap(outcome: BulkOutcome | undefined): SetResult {
 
 function rangeKv(range: IRangeResponse | undefined) {
   return range?.kvs[0];
-}
-
-function parseRecord(text: string): Omit<ConfigVersion, "revision"> | undefined {
-  try {
-    const parsed = VersionRecordSchema.safeParse(JSON.parse(text));
-    return parsed.success ? (parsed.data as Omit<ConfigVersion, "revision">) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** [1,2,3,5,7,8] -> "1-3, 5, 7-8" */

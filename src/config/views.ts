@@ -1,6 +1,8 @@
 // Text renderings of stored config, versions and compliance for the console (and the
 // ctl's human output). Pure: data and `now` in, text out.
+
 import { describeConfig } from "../shared/config-merge.ts";
+import { escapeControl } from "../shared/escape.ts";
 import type { ConfigAck } from "../shared/schema.ts";
 import { textTable } from "../shared/text-table.ts";
 import { type Compliance, describeCompliance } from "./compliance.ts";
@@ -19,8 +21,8 @@ export function describeStored(stored: StoredConfig): string {
   if (!stored.exists) return "(none)";
   if (!stored.valid) {
     const raw = stored.raw ?? "";
-    const shown = JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw);
-    return `INVALID (revision ${stored.revision}): ${stored.reason}; stored: ${shown}`;
+    const shown = escapeControl(JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw));
+    return `INVALID (revision ${stored.revision}): ${escapeControl(stored.reason ?? "")}; stored: ${shown}`;
   }
   return `${JSON.stringify(stored.value)} (revision ${stored.revision})`;
 }
@@ -76,7 +78,7 @@ export function showNode(input: ShowInput): string {
   const newest = input.versions[input.versions.length - 1];
   lines.push(
     newest
-      ? `  versions  ${input.versions.length} kept; newest v${newest.version} by ${newest.author} ${age(input.now - newest.at)} ago (history ${input.node}, rollback ${input.node} <version>)`
+      ? `  versions  ${input.versions.length} kept; newest v${newest.version} by ${escapeControl(newest.author)} ${age(input.now - newest.at)} ago (history ${input.node}, rollback ${input.node} <version>)`
       : "  versions  none recorded",
   );
   return lines.join("\n");

@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MANAGER_USER, ROOT_USER } from "../security/certs.ts";
+import { advisoryLines } from "../security/etcd-advisories.ts";
 import { errorMessage } from "../shared/errors.ts";
 import { bareHost, bindHostProblem, buildEtcdArgs, hostPort, reachableHost } from "./etcd-args.ts";
 import { findOnPath } from "./find-binary.ts";
@@ -21,7 +22,13 @@ import {
   readableLogLine,
 } from "./messages.ts";
 import { listenProblem } from "./port-check.ts";
-import { clientFlags, etcdIsHealthyTls, prepareLocalTls, withClientTls } from "./tls.ts";
+import {
+  clientFlags,
+  etcdIsHealthyTls,
+  etcdServerVersionTls,
+  prepareLocalTls,
+  withClientTls,
+} from "./tls.ts";
 
 export interface LocalEtcdOptions {
   port: number;
@@ -156,6 +163,9 @@ async function announceWhenReady(opts: LocalEtcdOptions, tail: LineTail, gone: (
             `  connect as manager: ${clientFlags(opts.certsDir, MANAGER_USER)}\n` +
             "  node certificates:  fleetwatch ctl certs issue <node>; roles: fleetwatch ctl auth setup --nodes <a,b>",
         );
+        // Client certificates promise per-node limits; say which ones this etcd breaks.
+        const version = await etcdServerVersionTls(probeHost, opts.port, opts.certsDir);
+        for (const line of version ? advisoryLines(version) : []) console.log(line);
         return;
       }
       console.log(

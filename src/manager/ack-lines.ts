@@ -1,7 +1,9 @@
 // Console lines for config acknowledgements. One line per node is right for a few nodes
 // (the lab's demo) and useless for a fleet default change acknowledged by 10,000 nodes at
 // once, so a burst is summarised per outcome. Pure: acks in, lines out.
+
 import { describeConfig } from "../shared/config-merge.ts";
+import { escapeControl } from "../shared/escape.ts";
 import type { ConfigAck } from "../shared/schema.ts";
 
 export interface NodeAck {
@@ -16,7 +18,7 @@ const countNodes = (n: number) => `${n} node${n === 1 ? "" : "s"}`;
 
 export function singleAckLine({ node, ack }: NodeAck): string {
   return ack.rejected
-    ? `[Config] Node ${node} rejected ${ack.rejected.key} (revision ${ack.rejected.revision}): ${ack.rejected.reason}`
+    ? `[Config] Node ${node} rejected ${escapeControl(ack.rejected.key)} (revision ${ack.rejected.revision}): ${escapeControl(ack.rejected.reason)}`
     : `[Config] Node ${node} applied ${describeConfig(ack)} (config revision ${ack.nodeRevision})`;
 }
 
@@ -34,7 +36,7 @@ export function ackLines(burst: NodeAck[]): string[] {
         nodes: [],
         line: rejected
           ? (n, examples) =>
-              `[Config] ${countNodes(n)} rejected ${rejected.key}: ${rejected.reason} (${examples})`
+              `[Config] ${countNodes(n)} rejected ${escapeControl(rejected.key)}: ${escapeControl(rejected.reason)} (${examples})`
           : (n, examples) =>
               `[Config] ${countNodes(n)} applied ${describeConfig(ack)} (default revision ${ack.defaultRevision}; ${examples})`,
       };

@@ -74,6 +74,19 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
         const hint = err instanceof FleetwatchError ? "" : ` - ${ctx.etcdHint}`;
         return `Error: ${errorMessage(err)}${hint}`;
       }
+    case "forget":
+      try {
+        const state = manager.state.nodes.get(cmd.node)?.state;
+        if (state === "ALIVE")
+          return `Error: node ${cmd.node} is ALIVE; only DEAD or LEFT nodes can be forgotten`;
+        const result = await manager.forget(cmd.node, "console", cmd.purgeConfig);
+        const purged = result.configPurged ? "; its config override was deleted" : "";
+        const what = result.removed || state ? "forgotten" : "not known; recorded as forgotten anyway";
+        return `[Forget] Node ${cmd.node} ${what} (revision ${result.revision})${purged}`;
+      } catch (err) {
+        const hint = err instanceof FleetwatchError ? "" : ` - ${ctx.etcdHint}`;
+        return `Error: ${errorMessage(err)}${hint}`;
+      }
     case "error":
       return `Error: ${cmd.message}${cmd.usage ? `\n${cmd.usage}` : ""}`;
     default:

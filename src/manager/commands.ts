@@ -12,6 +12,7 @@ export type Command =
   | { type: "quit" }
   | { type: "nodes" }
   | { type: "history"; node: string }
+  | { type: "forget"; node: string; purgeConfig: boolean }
   | { type: "update"; node: string; interval: number }
   /** Merges the named fields into the node's override (or the fleet default). */
   | { type: "set"; target: ConfigTarget; patch: ConfigOverride }
@@ -26,6 +27,7 @@ export const USAGE: Record<string, string> = {
   show: "show <node|--default>      override, fleet default, desired vs applied config, status",
   history: "history <node>             the node's recent state transitions and config versions",
   rollback: "rollback <node|--default> <version>   re-apply a kept config version as a new version",
+  forget: "forget <node> [--purge-config]   drop a DEAD or LEFT node from the registry, views and /metrics",
   help: "help                       this list",
   quit: "quit                       stop the server",
 };
@@ -48,6 +50,8 @@ export function parseCommand(line: string): Command {
       return args.length === 0 ? { type: "nodes" } : usageError("nodes", `nodes takes no arguments`);
     case "history":
       return parseHistory(args);
+    case "forget":
+      return parseForget(args);
     case "update":
       return parseUpdate(args);
     case "set":
@@ -63,6 +67,16 @@ export function parseCommand(line: string): Command {
         usage: HELP_TEXT,
       };
   }
+}
+
+function parseForget(args: string[]): Command {
+  const purgeConfig = args.includes("--purge-config");
+  const rest = args.filter((a) => a !== "--purge-config");
+  if (rest.length !== 1)
+    return usageError("forget", `forget needs exactly one node name, got ${rest.length}`);
+  const node = rest[0] as string;
+  const problem = nodeNameProblem(node);
+  return problem ? usageError("forget", problem) : { type: "forget", node, purgeConfig };
 }
 
 function parseHistory(args: string[]): Command {

@@ -2,6 +2,7 @@
 // Lines printed while the operator types are written above the prompt so the half-typed
 // command survives a DEAD announcement.
 import readline from "node:readline";
+import { escapeControlLines } from "../shared/escape.ts";
 
 export interface ConsoleIO {
   print(text: string): void;
@@ -35,7 +36,11 @@ export function openConsole(onLine: (line: string) => Promise<void>, onClose: ()
   rl.on("SIGINT", onClose);
   if (tty) rl.prompt();
   return {
-    print(text: string) {
+    print(raw: string) {
+      // The last line of defence: whatever a line was built from, no control character
+      // reaches the terminal (stored strings are escaped, newlines included, where they
+      // are put into a line; this keeps the newlines of multi-line output).
+      const text = escapeControlLines(raw);
       if (!tty) {
         process.stdout.write(`${text}\n`);
         return;

@@ -8,13 +8,20 @@
 // compare `create_revision(/monitor/leader) == term` in its transaction. A manager that
 // lost its lease but has not noticed yet cannot write - etcd refuses it.
 import { hostname } from "node:os";
-import type { Etcd3, ICompare } from "etcd3";
+import type { Etcd3, ICompare, IKeyValue } from "etcd3";
+import { z } from "zod";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import type { Clock } from "../shared/clock.ts";
+import { decodeStored } from "../shared/decode.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { invalidValues } from "../shared/invalid-values.ts";
 import { LEADER_KEY } from "../shared/keys.ts";
 import type { LeaseKeeper } from "../shared/lease-keeper.ts";
-import { ResumableWatch } from "../shared/resumable-watch.ts";
+import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
+import { epochMsSchema } from "../shared/schema.ts";
+
+/** What the leader stores in /monitor/leader (under its lease). */
+const LeaderRecordSchema = z.object({ id: z.string().min(1).max(300), since: epochMsSchema });
 
 export type Leadership = { role: "leader"; term: number } | { role: "follower"; leader: string | undefined };
 
@@ -107,7 +114,14 @@ export class LeaderElection {
           return;
         }
         const current = res.responses[0]?.response_range?.kvs[0];
-        const leader = current ? leaderId(current.value.toString()) : undefined;
+        const leader = current ? decodeLeader(current) : undefined;
+        if (current && !leader) {
+          // Not a leader at all (a stray put without a lease, or a value that does not
+          // decode): nobody leads. Clear it, unless it changed meanwhile, and campaign again.
+          await this.clearVacant(current);
+          attempt = -1;
+          continue;
+        }
         this.options.onChange({ role: "follower", leader });
         await this.waitForVacancy(Number(res.header.revision));
         attempt = -1;
@@ -134,7 +148,8 @@ export class LeaderElection {
       this.stop.signal.addEventListener("abort", done, { once: true });
       void ResumableWatch.start(this.options.client, { key: LEADER_KEY }, fromRevision + 1, {
         onEvents: (events) => {
-          if (events.some((e) => e.type === "delete")) done();
+          // Gone, or replaced by something that is not a leader: campaign (which clears it).
+          if (events.some((e) => e.type === "delete" || !decodeLeaderEvent(e))) done();
         },
         onResyncNeeded: () => done(), // compacted: just campaign again, the txn decides
       }).then((w) => {
@@ -143,6 +158,19 @@ export class LeaderElection {
         else this.watch = w;
       });
     });
+  }
+
+  /** Deletes a leader key that holds no leader, if it is still the value we saw. */
+  private async clearVacant(kv: IKeyValue): Promise<void> {
+    await this.options.client.kv.txn({
+      compare: [
+        { key: Buffer.from(LEADER_KEY), target: "Mod", result: "Equal", mod_revision: kv.mod_revision },
+      ],
+      success: [{ request_delete_range: { key: Buffer.from(LEADER_KEY) } }],
+      failure: [],
+    });
+    // Someone writing a stray value over and over must not make us spin.
+    await sleep(100, this.stop.signal);
   }
 
   private onLeaseLost(lease: string, reason: string): void {
@@ -157,11 +185,23 @@ export class LeaderElection {
   }
 }
 
-function leaderId(value: string): string | undefined {
-  try {
-    const parsed = JSON.parse(value) as { id?: unknown };
-    return typeof parsed.id === "string" ? parsed.id : undefined;
-  } catch {
+/**
+ * The leader's id, or undefined when the key holds no leader: a key without a lease would
+ * never go away by itself (every manager would stand by forever), and a value that does not
+ * decode names nobody.
+ */
+function decodeLeader(kv: IKeyValue): string | undefined {
+  return decodeLeaderValue(kv.value.toString(), String(kv.lease), Number(kv.mod_revision));
+}
+
+function decodeLeaderEvent(ev: WatchEvent): string | undefined {
+  return decodeLeaderValue(ev.value, ev.lease ?? "0", ev.modRevision);
+}
+
+function decodeLeaderValue(value: string, lease: string, revision: number): string | undefined {
+  if (lease === "0") {
+    invalidValues.report({ kind: "leader", key: LEADER_KEY, revision, reason: "not attached to a lease" });
     return undefined;
   }
+  return decodeStored("leader", LeaderRecordSchema, { key: LEADER_KEY, value, revision })?.id;
 }

@@ -62,7 +62,9 @@ export type LivenessEvent =
   /** Every live heartbeat at `revision`; `cause` says why the view was not continuous. */
   | { type: "snapshot"; heartbeats: ListedHeartbeat[]; revision: number; cause: "startup" | "resync" }
   | { type: "connection-lost"; detail: string }
-  | { type: "connection-restored" };
+  | { type: "connection-restored" }
+  /** Someone forgot the node (src/manager/forget.ts) at etcd revision `revision`. */
+  | { type: "forget"; node: string; revision: number; by: string };
 
 export type LivenessEffect =
   | { type: "print"; line: string }
@@ -79,7 +81,9 @@ export type LivenessEffect =
       revision: number;
     }
   /** A live node reported a different applied (or rejected) config than before. */
-  | { type: "config-ack"; node: string; ack: ConfigAck };
+  | { type: "config-ack"; node: string; ack: ConfigAck }
+  /** The node was forgotten: consumers drop everything they keep about it. */
+  | { type: "forgotten"; node: string; from: NodeState; by: string };
 
 export interface Reduced {
   state: LivenessState;
@@ -103,6 +107,8 @@ export const livenessLines = {
   },
   lost: (detail: string) => `[!] Lost connection to etcd (${detail}); declaring nothing until it is back`,
   restored: () => "[!] Connection to etcd restored; catching up on missed events",
+  forgotten: (node: string, from: NodeState, by: string) =>
+    `[x] Node ${node} forgotten (was ${from}; by ${by})`,
 };
 
 /** A copy of the node map owned by one `reduceMany` call: copied once per batch, not per event. */
@@ -144,6 +150,18 @@ export function reduceMany(state: LivenessState, events: readonly LivenessEvent[
         connected = false;
         effects.push({ type: "print", line: livenessLines.lost(event.detail) });
         break;
+      case "forget": {
+        const view = (nodes ?? state.nodes).get(event.node);
+        // A node that came back after the forget (a newer transition) is not forgotten.
+        if (!view || view.state === "ALIVE" || (view.history.at(-1)?.revision ?? 0) > event.revision) break;
+        nodes ??= new Map(state.nodes);
+        nodes.delete(event.node);
+        effects.push(
+          { type: "print", line: livenessLines.forgotten(event.node, view.state, event.by) },
+          { type: "forgotten", node: event.node, from: view.state, by: event.by },
+        );
+        break;
+      }
       case "connection-restored":
         if (connected) break;
         connected = true;

@@ -1,12 +1,17 @@
 // `fleetwatch server`: the manager core with its console. Flags arrive parsed from
 // src/cli/main.ts; this file wires and prints, the modules decide.
 import type { CommonOptions } from "../cli/main.ts";
+import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
 import { formatEndpoint } from "../shared/endpoints.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
+import { invalidValueLine, invalidValues } from "../shared/invalid-values.ts";
 import { createLogger } from "../shared/log.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { ackLines, type NodeAck } from "./ack-lines.ts";
+import { type Alerting, startAlerting } from "./alerts/index.ts";
+import type { AlertCliOptions } from "./alerts/options.ts";
+import { startAutoForget } from "./auto-forget.ts";
 import { handleCommand } from "./command-handler.ts";
 import { parseCommand } from "./commands.ts";
 import { openConsole } from "./console-io.ts";
@@ -17,7 +22,9 @@ import { Manager } from "./manager.ts";
 /** How long acks are gathered before printing; short enough to feel immediate. */
 const ACK_BURST_MS = 150;
 
-export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): Promise<void> {
+export async function runServer(
+  opts: CommonOptions & Partial<HttpCliOptions> & Partial<AlertCliOptions> & { forgetAfter?: number },
+): Promise<void> {
   const log = createLogger(opts.logFormat, opts.logLevel, "server");
   const clock = systemClock;
   const client = createEtcdClient({ endpoints: opts.etcd, tls: loadEtcdTls(opts) });
@@ -35,10 +42,12 @@ export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): 
   });
 
   let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let alerting: Alerting | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await alerting?.stop();
     await http?.stop();
     await manager.stop();
     client.close();
@@ -61,6 +70,14 @@ export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): 
     () => void stop(),
   );
 
+  invalidValues.subscribe((report) => {
+    io.print(invalidValueLine(report));
+    log.warn(
+      { kind: report.kind, key: report.key, revision: report.revision, reason: report.reason },
+      "invalid value ignored",
+    );
+  });
+
   // Acks arrive in bursts (a fleet default change): gather a burst, then print it.
   let acks: NodeAck[] = [];
   const flushAcks = () => {
@@ -82,7 +99,30 @@ export async function runServer(opts: CommonOptions & Partial<HttpCliOptions>): 
   process.on("SIGTERM", () => void stop());
 
   io.print("Server started. Watching heartbeats...");
+  if (opts.forgetAfter !== undefined) {
+    startAutoForget(manager, opts.forgetAfter, clock, log);
+    io.print(
+      `[Forget] DEAD and LEFT nodes are forgotten ${Math.round(opts.forgetAfter / 1000)} s after their transition`,
+    );
+  }
   http = await startHttpServer(opts, { manager, clock, log }, io.print);
+  // With client certificates, say once whether this etcd keeps the per-node promises.
+  if (opts.etcdCert) void reportEtcdAdvisories(client, io.print, log);
+  const metrics = http?.metrics;
+  alerting = startAlerting(
+    opts,
+    {
+      manager,
+      clock,
+      log,
+      externalUrl: () => http?.externalUrl ?? opts.externalUrl ?? "",
+      metrics: metrics && {
+        timed: metrics.timed,
+        delivery: (_target, ok) => metrics.alertDeliveries.inc({ result: ok ? "ok" : "error" }),
+      },
+    },
+    io.print,
+  );
   await manager.start();
   log.info({ nodes: manager.state.nodes.size }, "synced");
 }

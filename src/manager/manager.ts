@@ -5,9 +5,13 @@ import type { Etcd3, ICompare } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import type { Clock } from "../shared/clock.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { escapeControl } from "../shared/escape.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Logger } from "../shared/log.ts";
 import { LeaderElection, type Leadership } from "./election.ts";
+import { type ForgetResult, forgetNode } from "./forget.ts";
+import { watchForgets } from "./forget-watch.ts";
+import type { PrefixMirror } from "./http/prefix-mirror.ts";
 import {
   initialLiveness,
   type LivenessEffect,
@@ -22,6 +26,7 @@ import { HeartbeatTracker } from "./tracker.ts";
 const lastRevision = (view: NodeView) => view.history[view.history.length - 1]?.revision ?? 0;
 
 export type EffectListener = (effect: LivenessEffect) => void;
+export type LeadershipListener = (leadership: Leadership) => void;
 
 export interface ManagerOptions {
   client: Etcd3;
@@ -38,13 +43,16 @@ export interface ManagerOptions {
 export class Manager {
   private current: LivenessState = initialLiveness;
   private readonly listeners = new Set<EffectListener>();
+  private readonly leadershipListeners = new Set<LeadershipListener>();
   private readonly registry: RegistryWriter;
   private readonly tracker: HeartbeatTracker;
   private readonly keeper: LeaseKeeper;
   private readonly election: LeaderElection;
+  private readonly forgets: PrefixMirror;
   private stopped = false;
   private pending: LivenessEvent[] = [];
   private flushScheduled = false;
+  private leadership: Leadership | undefined;
 
   constructor(private readonly options: ManagerOptions) {
     this.keeper = new LeaseKeeper(options.client, { clock: options.clock });
@@ -63,6 +71,12 @@ export class Manager {
       onListFailed: (error, delayMs) => options.onEtcdUnreachable(error, delayMs),
       onResync: (reason) => options.log.warn({ reason }, "heartbeat watch cannot resume; re-listing"),
     });
+    this.forgets = watchForgets(options.client, options.log, (event) => this.dispatch(event));
+  }
+
+  /** Forgets a DEAD or LEFT node for every manager (refused for ALIVE: ConflictError). */
+  forget(node: string, by: string, purgeConfig = false): Promise<ForgetResult> {
+    return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), purgeConfig });
   }
 
   get state(): LivenessState {
@@ -98,11 +112,17 @@ export class Manager {
     return () => this.listeners.delete(listener);
   }
 
+  /** Leadership changes (leader-only work starts and stops on them); returns an unsubscribe function. */
+  subscribeLeadership(listener: LeadershipListener): () => void {
+    this.leadershipListeners.add(listener);
+    return () => this.leadershipListeners.delete(listener);
+  }
+
   /** Restores the registry (so the first list reconciles against it), lists, then watches. */
   async start(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
-        this.dispatch({ type: "restore", views: await loadRegistry(this.options.client, this.options.log) });
+        this.dispatch({ type: "restore", views: await loadRegistry(this.options.client) });
         break;
       } catch (err) {
         const delay = backoffDelay(attempt);
@@ -111,6 +131,7 @@ export class Manager {
       }
     }
     await this.tracker.start();
+    void this.forgets.start();
     // Campaign only once the view is synced: a new leader persists from a complete view.
     void this.election.start();
   }
@@ -118,6 +139,7 @@ export class Manager {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.tracker.stop().catch(() => undefined);
+    await this.forgets.stop().catch(() => undefined);
     // Give queued registry writes a moment so a restart resumes from the latest view.
     await Promise.race([this.registry.drain(), sleep(1000)]);
     this.registry.close();
@@ -126,13 +148,25 @@ export class Manager {
     this.keeper.close();
   }
 
+  /**
+   * Who leads, as far as this manager knows: its own id while it leads, the id read from the
+   * leader key while it stands by, undefined before the first campaign or while nobody leads.
+   */
+  get leaderId(): string | undefined {
+    const known = this.leadership;
+    if (!known) return undefined;
+    return known.role === "leader" ? this.election.id : known.leader;
+  }
+
   private onLeadership(leadership: Leadership): void {
+    this.leadership = leadership;
     this.options.onLeadership?.(leadership);
+    for (const listener of this.leadershipListeners) listener(leadership);
     const line =
       leadership.role === "leader"
-        ? `[HA] This manager (${this.election.id}) is now leading`
-        : `[HA] Standing by: ${leadership.leader ?? "another manager"} is leading`;
-    for (const listener of this.listeners) listener({ type: "print", line });
+        ? `[HA] This manager (${escapeControl(this.election.id)}) is now leading`
+        : `[HA] Standing by: ${escapeControl(leadership.leader ?? "another manager")} is leading`;
+    this.notify({ type: "print", line });
     if (leadership.role === "leader") void this.persistWhatTheRegistryMissed();
   }
 
@@ -143,9 +177,7 @@ export class Manager {
    */
   private async persistWhatTheRegistryMissed(): Promise<void> {
     try {
-      const stored = new Map(
-        (await loadRegistry(this.options.client, this.options.log)).map((v) => [v.node, v]),
-      );
+      const stored = new Map((await loadRegistry(this.options.client)).map((v) => [v.node, v]));
       for (const view of this.current.nodes.values()) {
         const entry = stored.get(view.node);
         if (!entry || lastRevision(entry) !== lastRevision(view) || entry.state !== view.state) {
@@ -189,7 +221,22 @@ export class Manager {
     this.current = result.state;
     for (const effect of result.effects) {
       if (effect.type === "persist") this.registry.enqueue(effect.view);
-      for (const listener of this.listeners) listener(effect);
+      if (effect.type === "forgotten") this.registry.discard(effect.node);
+      this.notify(effect);
+    }
+  }
+
+  /**
+   * A listener that throws (a bug, or data no decoder foresaw) loses that one effect; it
+   * must not unwind into the watch callback or the reducer's caller and stop the manager.
+   */
+  private notify(effect: LivenessEffect): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(effect);
+      } catch (err) {
+        this.options.log.error({ err, effect: effect.type }, "an effect listener failed; effect dropped");
+      }
     }
   }
 }

@@ -7,24 +7,40 @@
 import type { Etcd3, ICompare } from "etcd3";
 import { z } from "zod";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
+import { decodeStored } from "../shared/decode.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { invalidValues } from "../shared/invalid-values.ts";
 import { nodeFromKey, REGISTRY_PREFIX, registryKey } from "../shared/keys.ts";
 import type { Logger } from "../shared/log.ts";
 import { isValidNodeName } from "../shared/node-name.ts";
-import type { NodeView } from "./liveness.ts";
+import { epochMsSchema } from "../shared/schema.ts";
+import { HISTORY_LIMIT, type NodeView } from "./liveness.ts";
 
 const stateSchema = z.enum(["ALIVE", "DEAD", "LEFT"]);
+const revisionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/**
+ * A registry entry as the leader writes it. Times are bounded to what a Date can hold: one
+ * entry with `"since":1e300` once made every start-up throw (a RangeError from
+ * toISOString) and the manager never became ready.
+ */
 const RegistryEntrySchema = z.object({
   node: z.string(),
   state: stateSchema,
-  since: z.number(),
-  firstSeen: z.number(),
-  lastSeen: z.number(),
-  createRevision: z.number(),
+  since: epochMsSchema,
+  firstSeen: epochMsSchema,
+  lastSeen: epochMsSchema,
+  createRevision: revisionSchema,
   leaving: z.boolean(),
-  history: z.array(
-    z.object({ state: stateSchema, at: z.number(), reason: z.string(), revision: z.number() }),
-  ),
+  history: z
+    .array(
+      z.object({
+        state: stateSchema,
+        at: epochMsSchema,
+        reason: z.string().max(500),
+        revision: revisionSchema,
+      }),
+    )
+    .max(10 * HISTORY_LIMIT),
 });
 
 export function toRegistryValue(view: NodeView): string {
@@ -32,22 +48,26 @@ export function toRegistryValue(view: NodeView): string {
   return JSON.stringify(entry);
 }
 
-export async function loadRegistry(client: Etcd3, log: Logger): Promise<NodeView[]> {
-  const kvs = await client.getAll().prefix(REGISTRY_PREFIX).strings();
+/** Every decodable registry entry; an entry that does not decode is reported once and skipped. */
+export async function loadRegistry(client: Etcd3): Promise<NodeView[]> {
+  const res = await client.getAll().prefix(REGISTRY_PREFIX).exec();
   const views: NodeView[] = [];
-  for (const [key, value] of Object.entries(kvs)) {
+  for (const kv of res.kvs) {
+    const key = kv.key.toString();
     const node = nodeFromKey(REGISTRY_PREFIX, key);
-    let parsed: ReturnType<typeof RegistryEntrySchema.safeParse> | undefined;
-    try {
-      parsed = RegistryEntrySchema.safeParse(JSON.parse(value));
-    } catch {
-      parsed = undefined;
-    }
-    if (!node || !isValidNodeName(node) || !parsed?.success || parsed.data.node !== node) {
-      log.warn({ key }, "ignoring an unreadable registry entry");
+    if (!node || !isValidNodeName(node)) continue; // not a node's key: nothing of ours
+    const revision = Number(kv.mod_revision);
+    const entry = decodeStored("registry", RegistryEntrySchema, {
+      key,
+      value: kv.value.toString(),
+      revision,
+    });
+    if (!entry) continue;
+    if (entry.node !== node) {
+      invalidValues.report({ kind: "registry", key, revision, reason: `names node "${entry.node}"` });
       continue;
     }
-    views.push(parsed.data);
+    views.push({ ...entry, history: entry.history.slice(-HISTORY_LIMIT) });
   }
   return views;
 }
@@ -74,6 +94,11 @@ export class RegistryWriter {
       if (this.pending.size > 0 && !this.stop.signal.aborted)
         this.enqueue([...this.pending.values()][0] as NodeView);
     });
+  }
+
+  /** A forgotten node's queued write must not bring its entry back. */
+  discard(node: string): void {
+    this.pending.delete(node);
   }
 
   /** Resolves when everything enqueued so far is written (or the writer is closed). */

@@ -7,11 +7,13 @@
 // re-list and hand the reducer a snapshot to reconcile.
 import type { Etcd3 } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
+import { decodeStored } from "../shared/decode.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { invalidValues } from "../shared/invalid-values.ts";
 import { HEARTBEAT_PREFIX, nodeFromKey } from "../shared/keys.ts";
 import { isValidNodeName } from "../shared/node-name.ts";
 import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
-import { parseHeartbeat } from "../shared/schema.ts";
+import { HeartbeatSchema } from "../shared/schema.ts";
 import type { ListedHeartbeat, LivenessEvent } from "./liveness.ts";
 
 export interface TrackerOptions {
@@ -86,11 +88,17 @@ export class HeartbeatTracker {
     for (const kv of res.kvs) {
       const node = nodeFromKey(HEARTBEAT_PREFIX, kv.key.toString());
       if (!node || !isValidNodeName(node)) continue;
+      const key = kv.key.toString();
+      const modRevision = Number(kv.mod_revision);
       heartbeats.push({
         node,
-        heartbeat: parseHeartbeat(kv.value.toString()),
+        heartbeat: decodeStored("heartbeat", HeartbeatSchema, {
+          key,
+          value: kv.value.toString(),
+          revision: modRevision,
+        }),
         createRevision: Number(kv.create_revision),
-        modRevision: Number(kv.mod_revision),
+        modRevision,
       });
     }
     return { heartbeats, revision: Number(res.header.revision) };
@@ -102,12 +110,19 @@ export class HeartbeatTracker {
       const node = nodeFromKey(HEARTBEAT_PREFIX, ev.key);
       // Keys written by other tools with names we would refuse are not nodes.
       if (!node || !isValidNodeName(node)) continue;
+      if (ev.type === "delete") invalidValues.clear(ev.key);
       batch.push(
         ev.type === "put"
           ? {
               type: "put",
               node,
-              heartbeat: parseHeartbeat(ev.value),
+              // A value that does not decode is reported once and is unknown: the node
+              // is still ALIVE (its key exists), its heartbeat details are not shown.
+              heartbeat: decodeStored("heartbeat", HeartbeatSchema, {
+                key: ev.key,
+                value: ev.value,
+                revision: ev.modRevision,
+              }),
               createRevision: ev.createRevision,
               modRevision: ev.modRevision,
             }

@@ -152,9 +152,10 @@ function newKeyArgs(keyPath: string): string[] {
   return ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyPath];
 }
 
-function openssl(args: string[]): void {
+/** Runs openssl; its stdout is returned (certificate fields), its stderr explains a failure. */
+export function openssl(args: string[]): string {
   try {
-    execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
+    return execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
     if (e.code === "ENOENT") {

@@ -6,6 +6,7 @@ import { createEtcdClient } from "../shared/etcd.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { setupAuth } from "./auth-setup.ts";
 import { caPaths, clientPaths, ensureCa, ensureClientCert, ensureLocalCerts, serverPaths } from "./certs.ts";
+import { crlPath, ensureCrl, revokeClientCert } from "./crl.ts";
 
 export interface CertsOptions {
   certsDir: string;
@@ -13,6 +14,8 @@ export interface CertsOptions {
 
 export function runCertsInit(opts: CertsOptions & { serverSan: string[] }): void {
   const made = ensureLocalCerts(opts.certsDir, opts.serverSan);
+  // An empty CRL from the start: etcd's --client-crl-file must name a file that exists.
+  if (ensureCrl(opts.certsDir)) made.push(crlPath(opts.certsDir));
   for (const path of made) console.log(`created ${path}`);
   if (made.length === 0) console.log(`certificates in ${opts.certsDir} already exist; kept them`);
   console.log(
@@ -27,6 +30,18 @@ export function runCertsIssue(users: string[], opts: CertsOptions & { force: boo
     const made = ensureClientCert(opts.certsDir, user, opts.force);
     console.log(`${made ? "created" : "kept existing"} ${paths.cert} and ${paths.key} (etcd user "${user}")`);
   }
+}
+
+export function runCertsRevoke(users: string[], opts: CertsOptions): void {
+  for (const user of users) {
+    const { serial } = revokeClientCert(opts.certsDir, user);
+    console.log(`revoked the certificate of "${user}" (serial ${serial}) and deleted it`);
+  }
+  console.log(
+    `CRL ${crlPath(opts.certsDir)} updated: etcd started with --client-crl-file ${crlPath(opts.certsDir)} refuses ` +
+      "new connections with it at once; restart etcd members (or the node) to close connections already open. " +
+      "Also remove the etcd user: etcdctl user delete <node>; etcdctl role delete fleetwatch-node-<node>",
+  );
 }
 
 export async function runAuthSetup(opts: CommonOptions & { nodes: string[] }): Promise<void> {

@@ -1,5 +1,6 @@
-// Exponential backoff with full jitter (the AWS architecture blog's variant): when a
-// thousand agents lose etcd at once they must not all come back in the same 100 ms.
+// Exponential backoff with "equal jitter" (the AWS architecture blog's name for it: half the
+// ceiling fixed, half random): when a thousand agents lose etcd at once they must not all
+// come back in the same 100 ms, and none may retry in ~0 ms as full jitter allows.
 
 export interface BackoffPolicy {
   initialMs: number;

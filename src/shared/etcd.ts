@@ -1,5 +1,5 @@
 // The one place an etcd3 client is built, with its fault handling set on purpose
-// (see shared/ARCHITECTURE.md §3): the library defaults retry three times and open a
+// (see docs/liveness.md: etcd3 client traps): the library defaults retry three times and open a
 // 5 s circuit per host, which hides outages and delays recovery after an etcd restart.
 import {
   ConsecutiveBreaker,

@@ -1,6 +1,6 @@
 // Keeps any number of etcd leases alive over ONE keepalive stream.
 //
-// Why not etcd3's `Lease` class (shared/ARCHITECTURE.md §3): it opens a stream per
+// Why not etcd3's `Lease` class (docs/liveness.md: etcd3 client traps): it opens a stream per
 // lease (~450 MB at 10,000 leases), declares loss only after 2×TTL, never recovers,
 // and keeps renewing after `Etcd3.close()`. Here a lease is reported lost as soon as
 // etcd answers TTL=0 (it is gone) or no answer came for a whole TTL (etcd has expired

@@ -2,6 +2,7 @@
 // terse one-line text form for humans. The lab's console lines are not logs: they
 // are printed on stdout by the console modules.
 import { type Logger, pino } from "pino";
+import { escapeControl } from "./escape.ts";
 
 export type LogFormat = "text" | "json";
 export type { Logger };
@@ -19,7 +20,9 @@ export function createLogger(format: LogFormat, level: string, name: string): Lo
         .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
         .join(" ");
       const reason = err?.message ? ` (${err.message})` : "";
-      process.stderr.write(`${levelName(lvl)} ${msg ?? ""}${reason}${extra ? ` ${extra}` : ""}\n`);
+      // Log fields carry stored data (keys, reasons): no control character reaches the terminal.
+      const text = `${levelName(lvl)} ${msg ?? ""}${reason}${extra ? ` ${extra}` : ""}`;
+      process.stderr.write(`${escapeControl(text)}\n`);
     },
   };
   return pino({ name, level }, stream);

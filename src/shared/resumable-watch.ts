@@ -3,7 +3,7 @@
 // etcd3 1.1.x resumes a broken watch from `header.revision + 1` of the last response,
 // but while a watcher catches up on history the header carries the store's CURRENT
 // revision, not the last delivered event's: a reconnect in that window silently drops
-// every event in between (shared/ARCHITECTURE.md §3). We track the mod_revision of the
+// every event in between (docs/liveness.md: etcd3 client traps). We track the mod_revision of the
 // last event we actually received and rewrite the resume point on every disconnect.
 // A compacted start revision or a cancelled watch cannot be resumed: the owner is told
 // to re-list (`onResyncNeeded`) and start a new watch from the listed revision.
@@ -17,6 +17,8 @@ export interface WatchEvent {
   value: string;
   modRevision: number;
   createRevision: number;
+  /** The lease the key is attached to ("0": none; absent when the source does not say). */
+  lease?: string;
 }
 
 export interface WatchHandlers {
@@ -132,5 +134,6 @@ function toEvent(type: "put" | "delete", kv: IKeyValue): WatchEvent {
     value: type === "put" ? kv.value.toString() : "",
     modRevision: Number(kv.mod_revision),
     createRevision: Number(kv.create_revision),
+    lease: String(kv.lease ?? "0"),
   };
 }

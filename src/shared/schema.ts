@@ -1,9 +1,10 @@
 // One zod schema for every value fleetwatch stores, shared by agent, manager and CLI,
 // so that "valid" means the same thing at every entry point.
 import { z } from "zod";
+import { METRIC_NAMES, type MetricName } from "./metric-descriptors.ts";
 
-export const METRIC_NAMES = ["cpu", "memory", "disk_io", "network", "load", "process_count"] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+// The metric names come from the descriptor table, the one place a metric is declared.
+export { METRIC_NAMES, type MetricName };
 
 export const MIN_INTERVAL_S = 1;
 export const MAX_INTERVAL_S = 86_400;
@@ -47,6 +48,11 @@ export const BUILTIN_DEFAULT_CONFIG: EffectiveConfig = Object.freeze({
   interval: 10,
   metrics: ["cpu", "memory"],
 }) as EffectiveConfig;
+
+/** The largest time a JavaScript Date can hold (year 275760); every stored time is bounded by it. */
+export const MAX_EPOCH_MS = 8.64e15;
+/** A time in ms since the epoch that `new Date(t).toISOString()` accepts. */
+export const epochMsSchema = z.number().min(0).max(MAX_EPOCH_MS);
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -98,31 +104,49 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-/** The heartbeat value. `status` and `ts` are the lab's contract; the rest is additive. */
-export const HeartbeatSchema = z.looseObject({
-  status: z.enum(["alive", "leaving"]),
-  ts: z.number(),
-});
-export type Heartbeat = z.infer<typeof HeartbeatSchema> & {
-  /** Acknowledgement of the config the agent runs with (see docs/config.md). */
-  config?: ConfigAck;
-};
+/** Bounds of what an agent reports; the agent clips its rejection reason to MAX_ACK_REASON. */
+export const MAX_ACK_REASON = 1000;
+const revisionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-export interface ConfigAck {
+/** Acknowledgement of the config the agent runs with (see docs/config.md). */
+export const ConfigAckSchema = z.object({
   /** mod_revision of the node override key applied (0 when none exists). */
-  nodeRevision: number;
+  nodeRevision: revisionSchema,
   /** mod_revision of the fleet default key applied (0 when none exists). */
-  defaultRevision: number;
-  interval: number;
-  metrics: MetricName[];
+  defaultRevision: revisionSchema,
+  interval: intervalSchema,
+  metrics: metricsSchema,
   /** Set when the newest stored value was rejected; the agent runs on the last good one. */
-  rejected?: { key: string; revision: number; reason: string };
-}
+  rejected: z
+    .object({
+      key: z.string().max(300),
+      revision: revisionSchema,
+      reason: z.string().max(2 * MAX_ACK_REASON),
+    })
+    .optional(),
+});
+export type ConfigAck = z.infer<typeof ConfigAckSchema>;
 
+/**
+ * The heartbeat value. `status` and `ts` are the lab's contract; the rest is additive and
+ * fields fleetwatch does not know are dropped when decoding. `ts` is unix seconds, bounded so
+ * that every date built from it is valid.
+ */
+export const HeartbeatSchema = z.object({
+  status: z.enum(["alive", "leaving"]),
+  ts: z
+    .number()
+    .min(0)
+    .max(MAX_EPOCH_MS / 1000),
+  config: ConfigAckSchema.optional(),
+});
+export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+
+/** Pure decode of a heartbeat value (no report); the manager goes through decodeStored. */
 export function parseHeartbeat(text: string): Heartbeat | undefined {
   try {
     const result = HeartbeatSchema.safeParse(JSON.parse(text));
-    return result.success ? (result.data as Heartbeat) : undefined;
+    return result.success ? result.data : undefined;
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@
 // (Heartbeat, ConfigWatch, CollectionLoop, acknowledgement through heartbeat.setAck);
 // only the collectors are replaced by synthetic samples. Everything shares one etcd
 // client and one LeaseKeeper, i.e. one keepalive stream for every lease
-// (shared/ARCHITECTURE.md §3: a stream per lease costs ~450 MB at 10,000).
+// (docs/liveness.md: etcd3 client traps: a stream per lease costs ~450 MB at 10,000).
 //
 // Start-up is batched and paced: at most `batchSize` grants in flight, and the next
 // batch waits for the previous batch's first keepalive answers, because etcd renews
@@ -14,9 +14,11 @@ import { Heartbeat } from "../agent/heartbeat.ts";
 import type { Clock } from "../shared/clock.ts";
 import { metricsKey } from "../shared/keys.ts";
 import type { LeaseKeeper } from "../shared/lease-keeper.ts";
+import { encodeSample } from "../shared/sample.ts";
 import type { ConfigAck, EffectiveConfig } from "../shared/schema.ts";
 import type { Limiter } from "./limiter.ts";
 import type { SharedConfigWatch } from "./shared-config-watch.ts";
+import { SyntheticSampler } from "./synthetic-sample.ts";
 
 export type SimNodeState = "starting" | "alive" | "crashed" | "left";
 
@@ -64,6 +66,7 @@ export class SimNode {
   readonly heartbeat: Heartbeat;
   private readonly loop: CollectionLoop;
   private readonly config: ConfigSubscription;
+  private readonly sampler = new SyntheticSampler();
 
   constructor(
     readonly name: string,
@@ -152,16 +155,10 @@ export class SimNode {
 
   private async collect(config: EffectiveConfig): Promise<void> {
     if (!this.fleet.publishMetrics) return;
-    const values: Record<string, number> = {};
-    for (const metric of config.metrics) values[metric] = Math.round(Math.random() * 1000) / 10;
-    const sample = {
-      ts: Math.floor(this.fleet.clock.now() / 1000),
-      interval: config.interval,
-      values,
-      synthetic: true,
-    };
+    const values = this.sampler.sample(config.metrics, config.interval);
+    const sample = encodeSample(this.fleet.clock.now(), config.interval, values, true);
     await this.fleet.writes
-      .run(() => this.heartbeat.publish(metricsKey(this.name), JSON.stringify(sample)))
+      .run(() => this.heartbeat.publish(metricsKey(this.name), sample))
       .catch((err: unknown) => this.fleet.onError(this.name, "publish metrics", err));
   }
 }

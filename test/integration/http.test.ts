@@ -106,7 +106,7 @@ describe("HTTP API", () => {
       (r) => r.json.samples.length > 0,
     );
     const sample = metrics.json.samples[0];
-    assert.equal(typeof sample.values["cpu.usage_pct"], "number");
+    assert.equal(typeof sample.values["cpu.usage_ratio"], "number");
     assert.equal(typeof sample.values["memory.used_bytes"], "number");
     assert.equal((await call("GET", "/api/nodes/api-a1/metrics?since=abc")).status, 400);
 
@@ -380,8 +380,8 @@ describe("HTTP API", () => {
     assert.equal(value("fleetwatch_nodes", { state: "DEAD" }), 0);
     assert.equal(value("fleetwatch_node_up", { node: "api-a1" }), 1);
     assert.equal(value("fleetwatch_node_up", { node: "api-a2" }), 1);
-    const cpu = value("fleetwatch_node_cpu_usage_pct", { node: "api-a1" });
-    assert.ok(cpu >= 0 && cpu <= 100, `cpu ${cpu}`);
+    const cpu = value("fleetwatch_node_cpu_usage_ratio", { node: "api-a1" });
+    assert.ok(cpu >= 0 && cpu <= 1, `cpu ${cpu}`);
     assert.ok(value("fleetwatch_node_memory_total_bytes", { node: "api-a2" }) > 0);
     assert.equal(families.get("fleetwatch_transitions_total")?.type, "COUNTER");
     assert.equal(value("fleetwatch_transitions_total", { to: "ALIVE" }), 2);
@@ -492,7 +492,7 @@ async function waitForReply(
 }
 
 describe("alert webhooks", () => {
-  test("DEAD, RECOVERED and LEFT are each delivered exactly once, across a kill -9 of the manager", async (t) => {
+  test("DEAD, RECOVERED, LEFT and REJOINED (--alert-on-leave) are each delivered exactly once, across a kill -9 of the manager", async (t) => {
     const etcd = await startEtcd({ members: 1 });
     const client = new Etcd3({ hosts: etcd.hosts });
     const procs: FleetwatchProcess[] = [];
@@ -526,7 +526,16 @@ describe("alert webhooks", () => {
     const startServer = async () => {
       const port = await freePort();
       const p = spawnFleetwatch(
-        ["server", "--etcd", etcd.endpoints, "--http", `127.0.0.1:${port}`, "--alert-webhook", hook],
+        [
+          "server",
+          "--etcd",
+          etcd.endpoints,
+          "--http",
+          `127.0.0.1:${port}`,
+          "--alert-webhook",
+          hook,
+          "--alert-on-leave",
+        ],
         { env: { FLEETWATCH_API_TOKEN: "" } },
       );
       procs.push(p);
@@ -597,20 +606,29 @@ describe("alert webhooks", () => {
     await second.waitForLine("[+] Node al-1 is ALIVE (recovered)");
     await waitFor(() => accepted.length >= 2, { message: "the RECOVERED alert" });
     b.kill("SIGTERM");
-    await second.waitForLine("[-] Node al-1 LEFT (graceful shutdown)");
+    const left = await second.waitForLine("[-] Node al-1 LEFT (graceful shutdown)");
     await waitFor(() => accepted.length >= 3, { message: "the LEFT alert" });
+    // The rejoin closes the LEFT alert (issue 12: firing/resolved pairs always close).
+    agent();
+    await second.waitForLine("[+] Node al-1 is ALIVE", { after: left.index + 1 });
+    await waitFor(() => accepted.length >= 4, { message: "the REJOINED alert" });
     await new Promise((r) => setTimeout(r, 2000)); // room for a duplicate to show up
     assert.deepEqual(
       accepted.map((x) => x.body.fleetwatch.event),
-      ["DEAD", "RECOVERED", "LEFT"],
+      ["DEAD", "RECOVERED", "LEFT", "REJOINED"],
     );
     assert.equal(accepted[1]?.body.status, "resolved");
-    assert.equal(new Set(accepted.map((x) => x.key)).size, 3, "distinct idempotency keys");
+    assert.equal(accepted[3]?.body.status, "resolved");
+    assert.equal(accepted[3]?.body.alerts[0]?.labels.alertname, "FleetwatchNodeLeft");
+    // Each resolution keeps the startsAt of the alert it closes.
+    assert.equal(accepted[1]?.body.alerts[0]?.startsAt, accepted[0]?.body.alerts[0]?.startsAt);
+    assert.equal(accepted[3]?.body.alerts[0]?.startsAt, accepted[2]?.body.alerts[0]?.startsAt);
+    assert.equal(new Set(accepted.map((x) => x.key)).size, 4, "distinct idempotency keys");
   });
 });
 
 interface AlertBody {
   status: string;
-  alerts: { labels: Record<string, string> }[];
+  alerts: { labels: Record<string, string>; startsAt: string }[];
   fleetwatch: { state: string; event: string; reason: string; idempotencyKey: string };
 }

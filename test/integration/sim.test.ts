@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Etcd3 } from "etcd3";
+import { METRIC_DESCRIPTORS, METRIC_NAMES } from "../../src/shared/metric-descriptors.ts";
 import { started, startServer, stopAll } from "./fleet.ts";
-import { type EtcdCluster, spawnFleetwatch, startEtcd, waitFor } from "./harness/index.ts";
+import { type EtcdCluster, freePort, spawnFleetwatch, startEtcd, waitFor } from "./harness/index.ts";
 
 let etcd: EtcdCluster;
 let client: Etcd3;
@@ -80,4 +81,51 @@ test("sim: 50 nodes ALIVE, crashes become DEAD, a fleet default is acked by ever
   sim.write("stop");
   const exit = await sim.exited;
   assert.equal(exit.code, 0);
+});
+
+test("sim: simulated samples use the agent's contract and reach the manager's API and /metrics", async () => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = await startServer(etcd.endpoints, ["--http", `127.0.0.1:${port}`]);
+  await client
+    .put("/monitor/config/_default")
+    .value(JSON.stringify({ interval: 1, metrics: [...METRIC_NAMES] }));
+  const sim = spawnFleetwatch(
+    [
+      "sim",
+      "--etcd",
+      etcd.endpoints,
+      "--nodes",
+      "3",
+      "--name-prefix",
+      "m-",
+      "--ttl",
+      "5",
+      "--duration",
+      "60",
+    ],
+    { name: "sim-metrics" },
+  );
+  started.push(sim);
+  await sim.waitForLine(/^\[Sim\] 3\/3 nodes up/, { timeoutMs: 20_000 });
+  let samples: { values: Record<string, number> }[] = [];
+  await waitFor(
+    async () => {
+      const res = await fetch(`${base}/api/nodes/m-1/metrics`);
+      samples = res.ok ? ((await res.json()) as { samples: typeof samples }).samples : [];
+      return samples.some((s) => "network.rx_bytes_total" in s.values);
+    },
+    { timeoutMs: 20_000, message: "a simulated sample with every metric in the manager's window" },
+  );
+  const latest = samples.at(-1)?.values ?? {};
+  for (const d of METRIC_DESCRIPTORS) {
+    for (const f of d.fields)
+      assert.equal(typeof latest[`${d.name}.${f.field}`], "number", `${d.name}.${f.field}`);
+  }
+  const text = await (await fetch(`${base}/metrics`)).text();
+  assert.match(text, /^fleetwatch_node_cpu_usage_ratio\{node="m-1"\} (0(\.\d+)?|1)$/m);
+  assert.match(text, /^fleetwatch_node_network_receive_bytes_total\{node="m-2"\} \d+/m);
+  assert.match(text, /^fleetwatch_samples_rejected_total\{reason="invalid"\} 0$/m);
+  await sim.stop();
+  await server.stop();
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Timed } from "../../src/agent/collectors/collector.ts";
-import { cpuUsagePct, parseProcStatCpu } from "../../src/agent/collectors/cpu.ts";
+import { cpuUsageRatio, parseProcStatCpu } from "../../src/agent/collectors/cpu.ts";
 import {
   type DiskCounters,
   diskIoSample,
@@ -80,18 +80,18 @@ describe("parseProcStatCpu", () => {
   }
 });
 
-describe("cpuUsagePct", () => {
+describe("cpuUsageRatio", () => {
   const base = { user: 100, nice: 0, system: 50, idle: 800, iowait: 50, irq: 0, softirq: 0, steal: 0 };
   const cases: { name: string; delta: Partial<typeof base>; want: number | undefined }[] = [
-    { name: "a quarter busy", delta: { user: 20, system: 5, idle: 70, iowait: 5 }, want: 25 },
+    { name: "a quarter busy", delta: { user: 20, system: 5, idle: 70, iowait: 5 }, want: 0.25 },
     { name: "all idle", delta: { idle: 100 }, want: 0 },
-    { name: "all busy", delta: { user: 60, nice: 10, system: 20, irq: 5, softirq: 5 }, want: 100 },
-    { name: "iowait counts as idle", delta: { user: 50, iowait: 50 }, want: 50 },
-    { name: "steal counts as busy", delta: { steal: 30, idle: 70 }, want: 30 },
+    { name: "all busy", delta: { user: 60, nice: 10, system: 20, irq: 5, softirq: 5 }, want: 1 },
+    { name: "iowait counts as idle", delta: { user: 50, iowait: 50 }, want: 0.5 },
+    { name: "steal counts as busy", delta: { steal: 30, idle: 70 }, want: 0.3 },
     {
       name: "idle stepping back contributes 0, never a negative",
       delta: { user: 10, idle: -3, iowait: 10 },
-      want: 50,
+      want: 0.5,
     },
     { name: "no tick advanced: undefined", delta: {}, want: undefined },
     {
@@ -104,7 +104,9 @@ describe("cpuUsagePct", () => {
     test(c.name, () => {
       const current = { ...base };
       for (const [k, v] of Object.entries(c.delta)) current[k as keyof typeof base] += v;
-      assert.equal(cpuUsagePct(base, current), c.want);
+      const got = cpuUsageRatio(base, current);
+      if (c.want === undefined) assert.equal(got, undefined);
+      else assert.ok(Math.abs((got ?? Number.NaN) - c.want) < 1e-12, `${got} != ${c.want}`);
     });
   }
 });
@@ -116,7 +118,7 @@ describe("memory", () => {
     const sample = memorySample(info);
     assert.equal(sample.used_bytes, (24684084 - 24365384) * 1024);
     assert.equal(sample.total_bytes, 24684084 * 1024);
-    assert.ok(Math.abs((sample.used_pct ?? Number.NaN) - 1.2911) < 0.001);
+    assert.ok(Math.abs((sample.used_ratio ?? Number.NaN) - 0.012911) < 0.00001);
   });
   test("available above total gives 0 used, not negative", () => {
     assert.equal(memorySample({ totalBytes: 1000, availableBytes: 1001 }).used_bytes, 0);
@@ -201,25 +203,35 @@ describe("disk_io", () => {
       name: "two disks over 10 s",
       previous: snap(1_000, { sda: [0, 0], sdb: [1000, 2000] }),
       current: snap(11_000, { sda: [10_240, 0], sdb: [1000, 2000 + 122_880] }),
-      want: { read_bytes_per_s: 1024, write_bytes_per_s: 12_288 },
+      want: {
+        read_bytes_per_s: 1024,
+        write_bytes_per_s: 12_288,
+        read_bytes_total: 11_240,
+        write_bytes_total: 124_880,
+      },
     },
     {
       name: "a disk whose counters reset counts from zero, never negative",
       previous: snap(0, { sda: [1_000_000, 1_000_000] }),
       current: snap(2_000, { sda: [4_000, 0] }),
-      want: { read_bytes_per_s: 2_000, write_bytes_per_s: 0 },
+      want: { read_bytes_per_s: 2_000, write_bytes_per_s: 0, read_bytes_total: 4_000, write_bytes_total: 0 },
     },
     {
       name: "a hot-added disk is skipped for its first window; a removed one drops out",
       previous: snap(0, { sda: [0, 0], sdb: [500, 500] }),
       current: snap(1_000, { sda: [100, 200], sdc: [9_999_999, 9_999_999] }),
-      want: { read_bytes_per_s: 100, write_bytes_per_s: 200 },
+      want: {
+        read_bytes_per_s: 100,
+        write_bytes_per_s: 200,
+        read_bytes_total: 10_000_099,
+        write_bytes_total: 10_000_199,
+      },
     },
     {
       name: "no disks at all is 0, not an error",
       previous: snap(0, {}),
       current: snap(1_000, {}),
-      want: { read_bytes_per_s: 0, write_bytes_per_s: 0 },
+      want: { read_bytes_per_s: 0, write_bytes_per_s: 0, read_bytes_total: 0, write_bytes_total: 0 },
     },
     {
       name: "no elapsed time: undefined",
@@ -259,13 +271,13 @@ describe("network", () => {
       name: "interfaces summed over 10 s",
       previous: snap(0, { eth0: [1000, 1000], eth1: [0, 0] }),
       current: snap(10_000, { eth0: [11_000, 9_000], eth1: [2_000, 0] }),
-      want: { rx_bytes_per_s: 1_200, tx_bytes_per_s: 800 },
+      want: { rx_bytes_per_s: 1_200, tx_bytes_per_s: 800, rx_bytes_total: 13_000, tx_bytes_total: 9_000 },
     },
     {
       name: "driver reload resets one interface: no negative rate",
       previous: snap(0, { eth0: [5_000_000, 5_000_000], eth1: [100, 100] }),
       current: snap(1_000, { eth0: [300, 0], eth1: [200, 100] }),
-      want: { rx_bytes_per_s: 400, tx_bytes_per_s: 0 },
+      want: { rx_bytes_per_s: 400, tx_bytes_per_s: 0, rx_bytes_total: 500, tx_bytes_total: 100 },
     },
     {
       name: "clock did not advance: undefined",
@@ -291,17 +303,17 @@ describe("load and process_count", () => {
 
 describe("formatSample", () => {
   const cases: [Parameters<typeof formatSample>[0], Record<string, number>, string][] = [
-    ["cpu", { usage_pct: 12.46 }, "cpu: 12.5 %"],
+    ["cpu", { usage_ratio: 0.1246 }, "cpu: 12.5 %"],
     [
       "memory",
-      { used_bytes: 3.1 * 2 ** 30, total_bytes: 23.4 * 2 ** 30, used_pct: 13.248 },
+      { used_bytes: 3.1 * 2 ** 30, total_bytes: 23.4 * 2 ** 30, used_ratio: 0.13248 },
       "memory: 3.1 GiB / 23.4 GiB (13.2 %)",
     ],
     ["disk_io", { read_bytes_per_s: 0, write_bytes_per_s: 12_288 }, "disk_io: read 0 B/s, write 12.0 KiB/s"],
     ["network", { rx_bytes_per_s: 1_228.8, tx_bytes_per_s: 800.2 }, "network: rx 1.2 KiB/s, tx 800 B/s"],
     ["load", { load1: 0.52, load5: 0.4, load15: 0.31 }, "load: 0.52 0.40 0.31"],
     ["process_count", { count: 213 }, "process_count: 213"],
-    ["cpu", {}, "cpu: ? %"],
+    ["cpu", {}, "cpu: ?"],
     ["network", { rx_bytes_per_s: Number.NaN, tx_bytes_per_s: 1 }, "network: rx ?, tx 1 B/s"],
   ];
   for (const [name, sample, want] of cases) test(want, () => assert.equal(formatSample(name, sample), want));
@@ -347,19 +359,19 @@ describe("stateful collectors on a fake OS", () => {
     state.onSleep = () => {
       files["/proc/stat"] = "cpu 10 0 0 40\n";
     };
-    assert.deepEqual(await collectors.cpu.collect(), { usage_pct: 20 });
+    assert.deepEqual(await collectors.cpu.collect(), { usage_ratio: 0.2 });
     assert.deepEqual(state.sleeps, [500]);
 
     state.now += 10_000; // the agent's interval passes
     files["/proc/stat"] = "cpu 10 0 0 140\n";
-    assert.deepEqual(await collectors.cpu.collect(), { usage_pct: 0 });
+    assert.deepEqual(await collectors.cpu.collect(), { usage_ratio: 0 });
     assert.deepEqual(state.sleeps, [500], "no extra wait once the window is long enough");
 
     state.now += 100; // called again too soon: waits the remaining 400 ms
     state.onSleep = () => {
       files["/proc/stat"] = "cpu 60 0 0 140\n";
     };
-    assert.deepEqual(await collectors.cpu.collect(), { usage_pct: 100 });
+    assert.deepEqual(await collectors.cpu.collect(), { usage_ratio: 1 });
     assert.deepEqual(state.sleeps, [500, 400]);
   });
 
@@ -370,7 +382,7 @@ describe("stateful collectors on a fake OS", () => {
     state.onSleep = () => {
       files["/proc/stat"] = sequence.shift() ?? "";
     };
-    assert.deepEqual(await collectors.cpu.collect(), { usage_pct: 30 });
+    assert.deepEqual(await collectors.cpu.collect(), { usage_ratio: 0.3 });
     assert.deepEqual(state.sleeps, [500, 500]);
   });
 
@@ -383,7 +395,12 @@ describe("stateful collectors on a fake OS", () => {
     state.onSleep = () => {
       files["/proc/net/dev"] = `${header}eth0: 2048 0 0 0 0 0 0 0 512 0 0 0 0 0 0 0\n`;
     };
-    assert.deepEqual(await collectors.network.collect(), { rx_bytes_per_s: 2048, tx_bytes_per_s: 512 });
+    assert.deepEqual(await collectors.network.collect(), {
+      rx_bytes_per_s: 2048,
+      tx_bytes_per_s: 512,
+      rx_bytes_total: 2048,
+      tx_bytes_total: 512,
+    });
   });
 
   test("an unreadable file is an error naming the metric and the file", async () => {
@@ -416,17 +433,17 @@ test("real collectors on this machine return plausible values twice", {
       await Promise.all(METRIC_NAMES.map(async (name) => [name, await collectors[name].collect()] as const)),
     );
     const at = `round ${round}: ${JSON.stringify(samples)}`;
-    const cpu = samples.cpu?.usage_pct ?? Number.NaN;
-    assert.ok(cpu >= 0 && cpu <= 100, at);
+    const cpu = samples.cpu?.usage_ratio ?? Number.NaN;
+    assert.ok(cpu >= 0 && cpu <= 1, at);
     const memory = samples.memory ?? {};
     assert.ok((memory.total_bytes ?? 0) > 0, at);
     assert.ok((memory.used_bytes ?? -1) >= 0 && (memory.used_bytes ?? 0) <= (memory.total_bytes ?? 0), at);
-    assert.ok((memory.used_pct ?? -1) >= 0 && (memory.used_pct ?? 101) <= 100, at);
+    assert.ok((memory.used_ratio ?? -1) >= 0 && (memory.used_ratio ?? 2) <= 1, at);
     for (const key of ["load1", "load5", "load15"]) assert.ok((samples.load?.[key] ?? -1) >= 0, at);
     assert.ok((samples.process_count?.count ?? 0) > 1, at);
     for (const key of ["read_bytes_per_s", "write_bytes_per_s"])
       assert.ok((samples.disk_io?.[key] ?? -1) >= 0, at);
-    for (const key of ["rx_bytes_per_s", "tx_bytes_per_s"])
+    for (const key of ["rx_bytes_per_s", "tx_bytes_per_s", "rx_bytes_total", "tx_bytes_total"])
       assert.ok((samples.network?.[key] ?? -1) >= 0, at);
     for (const name of METRIC_NAMES)
       assert.ok(formatSample(name, samples[name] ?? {}).startsWith(`${name}: `), at);

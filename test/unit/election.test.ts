@@ -83,7 +83,9 @@ test("a follower's watch on the leader key is cancelled even when the vacancy ar
       txn: async () => {
         txns++;
         if (txns === 1) {
-          const kvs = [{ value: Buffer.from(JSON.stringify({ id: "other" })) }];
+          // A real leader record: attached to a lease, decodable (a record without either is vacant).
+          const value = Buffer.from(JSON.stringify({ id: "other", since: 1 }));
+          const kvs = [{ value, lease: "7", mod_revision: "9", create_revision: "5" }];
           return { succeeded: false, header: { revision: "10" }, responses: [{ response_range: { kvs } }] };
         }
         return { succeeded: true, header: { revision: "20" }, responses: [] };

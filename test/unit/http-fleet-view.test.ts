@@ -35,7 +35,7 @@ const view = (over: Partial<NodeView> = {}): NodeView => ({
   history: [],
   ...over,
 });
-const sample = (t: number): MetricSample => ({ t, interval: 5, values: { "cpu.usage_pct": 1 } });
+const sample = (t: number): MetricSample => ({ t, interval: 5, values: { "cpu.usage_ratio": 1 } });
 
 describe("summarize: one node of GET /api/nodes", () => {
   const table: {
@@ -61,7 +61,7 @@ describe("summarize: one node of GET /api/nodes", () => {
       lastHeartbeat: 9000,
       applied: { interval: 5, metrics: ["cpu"], nodeRevision: 12, defaultRevision: 7 },
       compliance: { status: "in-sync" },
-      latestOut: { t: 9000, interval: 5, values: { "cpu.usage_pct": 1 } },
+      latestOut: { t: 9000, interval: 5, values: { "cpu.usage_ratio": 1 } },
     },
     {
       name: "alive, an older sample: the heartbeat is the last report",
@@ -70,7 +70,7 @@ describe("summarize: one node of GET /api/nodes", () => {
       lastHeartbeat: 5000,
       applied: { interval: 5, metrics: ["cpu"], nodeRevision: 12, defaultRevision: 7 },
       compliance: { status: "in-sync" },
-      latestOut: { t: 4000, interval: 5, values: { "cpu.usage_pct": 1 } },
+      latestOut: { t: 4000, interval: 5, values: { "cpu.usage_ratio": 1 } },
     },
     {
       name: "alive, behind on the override: pending with the revisions",
@@ -122,7 +122,7 @@ describe("summarize: one node of GET /api/nodes", () => {
       lastHeartbeat: 6000,
       applied: null,
       compliance: { status: "unknown", detail: "node is not alive" },
-      latestOut: { t: 6000, interval: 5, values: { "cpu.usage_pct": 1 } },
+      latestOut: { t: 6000, interval: 5, values: { "cpu.usage_ratio": 1 } },
     },
     {
       name: "LEFT, restored from the registry without a heartbeat or sample: no last report",

@@ -1,8 +1,10 @@
-// The server's HTTP flags (src/manager/http/options.ts): `--http <host:port|off>` parsing
-// and the defaults commander applies. No socket is opened.
+// The server's HTTP flags (src/manager/http/options.ts) and alerting flags
+// (src/manager/alerts/options.ts): `--http <host:port|off>` parsing and the defaults
+// commander applies. No socket is opened.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Command, InvalidArgumentError } from "commander";
+import { withAlertOptions } from "../../src/manager/alerts/options.ts";
 import {
   DEFAULT_HTTP_LISTEN,
   externalUrlArg,
@@ -79,14 +81,13 @@ describe("externalUrlArg (--external-url)", () => {
   }
 });
 
-describe("withHttpOptions (flags of `fleetwatch server`)", () => {
+describe("withHttpOptions and withAlertOptions (flags of `fleetwatch server`)", () => {
   const parse = (args: string[], env: Record<string, string> = {}) => {
     const saved = { ...process.env };
-    for (const k of ["FLEETWATCH_HTTP", "FLEETWATCH_API_TOKEN", "FLEETWATCH_ALERT_FORMAT"])
-      delete process.env[k];
+    for (const k of Object.keys(process.env)) if (k.startsWith("FLEETWATCH_")) delete process.env[k];
     Object.assign(process.env, env);
     try {
-      const cmd = withHttpOptions(new Command("server"))
+      const cmd = withAlertOptions(withHttpOptions(new Command("server")))
         .exitOverride()
         .configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
       cmd.parse(args, { from: "user" });
@@ -105,8 +106,28 @@ describe("withHttpOptions (flags of `fleetwatch server`)", () => {
     {
       name: "defaults",
       args: [],
-      want: { http: { host: "127.0.0.1", port: 8080 }, alertWebhook: [], alertFormat: "alertmanager" },
+      want: {
+        http: { host: "127.0.0.1", port: 8080 },
+        alertWebhook: [],
+        alertFormat: "alertmanager",
+        alertmanager: [],
+        alertGroupWait: 0,
+        alertOnLeave: undefined,
+      },
     },
+    {
+      name: "--alertmanager repeats, without a trailing slash",
+      args: ["--alertmanager", "http://am-1:9093/", "--alertmanager", "http://am-2:9093"],
+      want: { alertmanager: ["http://am-1:9093", "http://am-2:9093"] },
+    },
+    {
+      name: "FLEETWATCH_ALERTMANAGER holds several, comma-separated",
+      args: [],
+      env: { FLEETWATCH_ALERTMANAGER: "http://am-1:9093, http://am-2:9093" },
+      want: { alertmanager: ["http://am-1:9093", "http://am-2:9093"] },
+    },
+    { name: "--alert-group-wait 5s", args: ["--alert-group-wait", "5s"], want: { alertGroupWait: 5000 } },
+    { name: "--alert-on-leave", args: ["--alert-on-leave"], want: { alertOnLeave: true } },
     { name: "--http off", args: ["--http", "off"], want: { http: "off" } },
     {
       name: "FLEETWATCH_HTTP",
@@ -145,6 +166,8 @@ describe("withHttpOptions (flags of `fleetwatch server`)", () => {
     { name: "a webhook that is not a URL", args: ["--alert-webhook", "not a url"] },
     { name: "a webhook that is not http(s)", args: ["--alert-webhook", "ftp://x.example/"] },
     { name: "an unknown --alert-format", args: ["--alert-format", "teams"] },
+    { name: "an Alertmanager that is not http(s)", args: ["--alertmanager", "am:9093"] },
+    { name: "a bad --alert-group-wait", args: ["--alert-group-wait", "soon"] },
   ];
   for (const c of refused) {
     it(`refuses ${c.name}`, () => assert.throws(() => parse(c.args), { name: "CommanderError" }));

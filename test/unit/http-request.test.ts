@@ -13,6 +13,7 @@ import {
   readJson,
 } from "../../src/manager/http/http-util.ts";
 import {
+  configBodyFrom,
   decodeNode,
   expectedRevisionFrom,
   mergeFrom,
@@ -216,6 +217,31 @@ describe("parseRollbackBody", () => {
     it(`${JSON.stringify(c.body)}`, () => {
       const got = result(() => parseRollbackBody(c.body));
       assert.deepEqual(got, Array.isArray(c.want) ? { status: c.want[0], field: c.want[1] } : { ok: c.want });
+    });
+  }
+});
+
+describe("configBodyFrom: a config body is a JSON object, named otherwise", () => {
+  const table: [unknown, string | undefined][] = [
+    [{ interval: 5 }, undefined],
+    [{}, undefined],
+    [[], "an array"],
+    [null, "null"],
+    ['{"interval":5}', "a string"], // not parsed a second time
+    [5, "a number"],
+    [true, "a boolean"],
+  ];
+  for (const [body, kind] of table) {
+    it(`${JSON.stringify(body)}: ${kind ?? "accepted"}`, () => {
+      if (kind === undefined) return assert.deepEqual(configBodyFrom(body), body);
+      assert.throws(
+        () => configBodyFrom(body),
+        (err: unknown) =>
+          err instanceof HttpError &&
+          err.status === 400 &&
+          err.field === "body" &&
+          err.message.endsWith(`, not ${kind}`),
+      );
     });
   }
 });

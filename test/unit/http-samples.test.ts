@@ -1,73 +1,187 @@
-// Metric samples of the HTTP server (src/manager/http/samples.ts): parsing the agent's
-// /monitor/metrics/<node> value and the bounded per-node window. Time is passed in.
+// Metric samples: the one contract (src/shared/sample.ts) and the manager's bounded per-node
+// windows (src/manager/http/samples.ts). Time is passed in.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   MAX_SAMPLES,
   type MetricSample,
-  parseSample,
   SAMPLE_WINDOW_MS,
   SampleRing,
+  SampleStore,
 } from "../../src/manager/http/samples.ts";
+import {
+  type DecodedSample,
+  decodeSample,
+  encodeSample,
+  MAX_SAMPLE_BYTES,
+  MAX_SAMPLE_FIELDS,
+} from "../../src/shared/sample.ts";
 
-describe("parseSample", () => {
-  const table: { name: string; text: string; want: MetricSample | undefined }[] = [
+describe("decodeSample: the one sample contract (src/shared/sample.ts)", () => {
+  const ok: { name: string; text: string; want: DecodedSample }[] = [
     {
       name: "a full sample is flattened to metric.field, ts seconds -> ms",
       text: JSON.stringify({
         ts: 1700000000.5,
         interval: 5,
-        values: { cpu: { usage_pct: 12.5 }, memory: { used_bytes: 1024, total_bytes: 4096 } },
+        values: { cpu: { usage_ratio: 0.125 }, memory: { used_bytes: 1024, total_bytes: 4096 } },
       }),
       want: {
-        t: 1700000000500,
+        reportedAt: 1700000000500,
         interval: 5,
-        values: { "cpu.usage_pct": 12.5, "memory.used_bytes": 1024, "memory.total_bytes": 4096 },
+        values: { "cpu.usage_ratio": 0.125, "memory.used_bytes": 1024, "memory.total_bytes": 4096 },
+        synthetic: false,
       },
     },
     {
-      name: "no values: an empty sample",
-      text: '{"ts": 10, "interval": 1}',
-      want: { t: 10_000, interval: 1, values: {} },
+      name: "the simulator's sample decodes the same way, marked synthetic",
+      text: encodeSample(10_000, 1, { cpu: { usage_ratio: 0.5 } }, true),
+      want: { reportedAt: 10_000, interval: 1, values: { "cpu.usage_ratio": 0.5 }, synthetic: true },
+    },
+  ];
+  for (const c of ok) it(c.name, () => assert.deepEqual(decodeSample(c.text), { ok: true, value: c.want }));
+
+  const refused: { name: string; text: string; rejection: string; reason: RegExp }[] = [
+    { name: "not JSON", text: "garbage", rejection: "invalid", reason: /not JSON/ },
+    { name: "JSON null", text: "null", rejection: "invalid", reason: /sample/ },
+    { name: "no ts", text: '{"interval": 5, "values": {}}', rejection: "invalid", reason: /^ts: / },
+    {
+      name: "ts is a string",
+      text: '{"ts": "10", "interval": 1, "values": {}}',
+      rejection: "invalid",
+      reason: /^ts: /,
     },
     {
-      name: "interval missing or not a number: 0",
-      text: '{"ts": 10, "interval": "5", "values": {}}',
-      want: { t: 10_000, interval: 0, values: {} },
+      name: "interval a string",
+      text: '{"ts": 1, "interval": "5", "values": {}}',
+      rejection: "invalid",
+      reason: /^interval: /,
     },
     {
-      name: "non-numeric, non-finite-looking and badly named fields are skipped",
+      name: "the simulator's old shape (a number per metric)",
+      text: '{"ts": 1, "interval": 1, "values": {"cpu": 8.1}}',
+      rejection: "invalid",
+      reason: /^values\.cpu: /,
+    },
+    {
+      name: "a field that is not a number",
+      text: '{"ts": 1, "interval": 1, "values": {"cpu": {"usage_ratio": "12"}}}',
+      rejection: "invalid",
+      reason: /^values\.cpu\.usage_ratio: /,
+    },
+    {
+      name: "a badly named field (upper case, control character)",
+      text: JSON.stringify({ ts: 1, interval: 1, values: { cpu: { "Bad\u001b[31m": 1 } } }),
+      rejection: "invalid",
+      reason: /^values\.cpu\."Bad\\u001b\[31m": bad name/,
+    },
+    {
+      name: "1e400 parses as Infinity: refused",
+      text: '{"ts": 1, "interval": 1, "values": {"cpu": {"usage_ratio": 1e400}}}',
+      rejection: "invalid",
+      reason: /usage_ratio/,
+    },
+    {
+      name: "more bytes than the bound, refused before parsing",
       text: JSON.stringify({
         ts: 1,
+        interval: 1,
+        values: { cpu: { pad: 1 } },
+        x: "y".repeat(MAX_SAMPLE_BYTES),
+      }),
+      rejection: "too_large",
+      reason: new RegExp(`limit is ${MAX_SAMPLE_BYTES}`),
+    },
+    {
+      name: "more fields than the bound (the 40,000-field sample of issue 11, scaled to fit the byte bound)",
+      text: JSON.stringify({
+        ts: 1,
+        interval: 1,
         values: {
-          cpu: { usage_pct: "12", ok: 1, Bad: 2, "x.y": 3, _lead: 4 },
-          "Net-Work": { rx: 1 },
-          load: null,
-          disk_io: [1, 2],
-          process_count: { count: 7 },
+          m: Object.fromEntries(Array.from({ length: MAX_SAMPLE_FIELDS + 1 }, (_, i) => [`f${i}`, i])),
         },
       }),
-      // An array is an object: its keys "0", "1" do not match the field pattern.
-      want: { t: 1000, interval: 0, values: { "cpu.ok": 1, "process_count.count": 7 } },
+      rejection: "too_many_fields",
+      reason: new RegExp(`more than ${MAX_SAMPLE_FIELDS} fields`),
     },
-    { name: "not JSON", text: "garbage", want: undefined },
-    { name: "JSON null", text: "null", want: undefined },
-    { name: "a JSON number", text: "42", want: undefined },
-    { name: "no ts", text: '{"interval": 5, "values": {}}', want: undefined },
-    { name: "ts is a string", text: '{"ts": "10"}', want: undefined },
-    { name: "ts is null", text: '{"ts": null}', want: undefined },
   ];
-  for (const c of table) {
-    it(c.name, () => assert.deepEqual(parseSample(c.text), c.want));
+  for (const c of refused) {
+    it(`refused: ${c.name}`, () => {
+      const r = decodeSample(c.text);
+      assert.equal(r.ok, false);
+      if (r.ok) return;
+      assert.equal(r.rejection, c.rejection);
+      assert.match(r.reason, c.reason);
+    });
   }
+});
 
-  it("values that JSON cannot hold as finite numbers never appear (1e400 parses as Infinity)", () => {
-    const s = parseSample('{"ts": 1, "values": {"cpu": {"usage_pct": 1e400, "idle_pct": 5}}}');
-    assert.deepEqual(s?.values, { "cpu.idle_pct": 5 });
+describe("SampleStore: ordering by revision and receive time, bounds per node", () => {
+  const text = (ts: number, values: Record<string, number> = { usage_ratio: 0.5 }) =>
+    JSON.stringify({ ts, interval: 1, values: { cpu: values } });
+
+  it("a far-future ts does not freeze the node's window: later samples are still kept", () => {
+    const store = new SampleStore(600_000, 100, 50);
+    assert.equal(store.accept("n", text(10 ** 10), 5, 1_000).ok, true); // year 2286
+    assert.equal(store.accept("n", text(2), 6, 2_000).ok, true);
+    assert.deepEqual(
+      store
+        .get("n")
+        ?.since(0)
+        .map((s) => s.t),
+      [1_000, 2_000],
+    );
+  });
+
+  it("a host clock stepping back does not freeze it either", () => {
+    const store = new SampleStore(600_000, 100, 50);
+    for (const [ts, rev, now] of [
+      [100, 2, 1_000],
+      [50, 3, 2_000],
+      [51, 4, 3_000],
+    ] as const) {
+      assert.equal(store.accept("n", text(ts), rev, now).ok, true);
+    }
+    assert.equal(store.get("n")?.size, 3);
+  });
+
+  it("a re-list repeats the same revision: a duplicate, not a new point", () => {
+    const store = new SampleStore();
+    assert.equal(store.accept("n", text(1), 7, 1_000).ok, true);
+    assert.deepEqual(store.accept("n", text(1), 7, 2_000), { ok: false, duplicate: true });
+    assert.equal(store.get("n")?.size, 1);
+  });
+
+  it("the manager's own clock stepping back still keeps the window ordered", () => {
+    const store = new SampleStore();
+    store.accept("n", text(1), 1, 5_000);
+    store.accept("n", text(2), 2, 4_000);
+    assert.deepEqual(
+      store
+        .get("n")
+        ?.since(0)
+        .map((s) => s.t),
+      [5_000, 5_001],
+    );
+  });
+
+  it("distinct names per node are bounded; over it the sample is refused and nothing is kept", () => {
+    const store = new SampleStore(600_000, 100, 3);
+    assert.equal(store.accept("n", text(1, { a: 1, b: 2 }), 1, 1).ok, true);
+    assert.equal(store.accept("n", text(2, { a: 1, c: 2 }), 2, 2).ok, true);
+    const r = store.accept("n", text(3, { d: 1 }), 3, 3);
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && !r.duplicate && r.rejection, "too_many_names");
+    assert.equal(store.get("n")?.size, 2);
+    // Another node has its own budget; forgetting a node resets its budget.
+    assert.equal(store.accept("m", text(1, { x: 1, y: 1, z: 1 }), 4, 4).ok, true);
+    store.forget("n");
+    assert.equal(store.get("n"), undefined);
+    assert.equal(store.accept("n", text(4, { d: 1 }), 5, 5).ok, true);
   });
 });
 
-const sample = (t: number, v = 0): MetricSample => ({ t, interval: 1, values: { "cpu.usage_pct": v } });
+const sample = (t: number, v = 0): MetricSample => ({ t, interval: 1, values: { "cpu.usage_ratio": v } });
 const times = (ring: SampleRing) => ring.since(0).map((s) => s.t);
 
 describe("SampleRing", () => {

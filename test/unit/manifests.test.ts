@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { parseAllDocuments } from "yaml";
 import { buildProgram } from "../../src/cli/main.ts";
+import { etcdVersionAdvisories } from "../../src/security/etcd-advisories.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DEPLOY = join(ROOT, "deploy");
@@ -326,6 +327,18 @@ describe("deployment manifests", () => {
     for (const flag of ["--client-cert-auth", "--peer-client-cert-auth"])
       assert.ok(args.includes(flag), flag);
     assert.ok(args.some((a) => a.startsWith("--listen-client-urls=https://")));
+    // Revocation: etcd reads the CRL that `ctl certs revoke` writes, from the server's Secret.
+    assert.ok(args.includes("--client-crl-file=/etc/etcd/tls/crl.pem"), "--client-crl-file");
+    assert.ok("crl.pem" in find(objects, "Secret", "etcd-server-tls").data, "crl.pem in etcd-server-tls");
+    // The pinned etcd keeps the per-node promises docs/security.md makes.
+    const image = sts.spec.template.spec.containers[0].image as string;
+    const version = /:v?(\d+\.\d+\.\d+)(?:-\d+)?$/.exec(image)?.[1];
+    assert.equal(version, "3.5.33", `etcd image ${image}`);
+    assert.deepEqual(
+      etcdVersionAdvisories(version).map((a) => a.id),
+      [],
+      `etcd ${version} has known advisories`,
+    );
     const endpoints = find(objects, "ConfigMap", "fleetwatch").data.ETCD_ENDPOINTS as string;
     assert.equal(endpoints.split(",").length, 3);
     for (const name of ["fleetwatch-manager", "fleetwatch-agent"]) {

@@ -167,11 +167,24 @@ describe("parseHeartbeat", () => {
   const cases: Array<{ text: string; expected: unknown }> = [
     { text: '{"status":"alive","ts":1}', expected: { status: "alive", ts: 1 } },
     { text: '{"status":"leaving","ts":2}', expected: { status: "leaving", ts: 2 } },
-    // Anything may be added to the object; status and ts stay.
+    // Anything may be added to the object; status and ts stay (unknown fields are dropped).
+    { text: '{"status":"alive","ts":3,"pid":42}', expected: { status: "alive", ts: 3 } },
     {
-      text: '{"status":"alive","ts":3,"pid":42,"config":{"nodeRevision":1}}',
-      expected: { status: "alive", ts: 3, pid: 42, config: { nodeRevision: 1 } },
+      text: '{"status":"alive","ts":3,"config":{"nodeRevision":1,"defaultRevision":0,"interval":5,"metrics":["cpu"]}}',
+      expected: {
+        status: "alive",
+        ts: 3,
+        config: { nodeRevision: 1, defaultRevision: 0, interval: 5, metrics: ["cpu"] },
+      },
     },
+    // The ack is decoded too: a wrong-typed one makes the whole value unknown (issue 11).
+    { text: '{"status":"alive","ts":1,"config":{"metrics":5}}', expected: undefined },
+    { text: '{"status":"alive","ts":3,"config":{"nodeRevision":1}}', expected: undefined },
+    {
+      text: '{"status":"alive","ts":1,"config":{"nodeRevision":1,"defaultRevision":0,"interval":5,"metrics":["cpu"],"rejected":{"key":"k","revision":"x","reason":"r"}}}',
+      expected: undefined,
+    },
+    { text: '{"status":"alive","ts":1e300}', expected: undefined },
     { text: '{"status":"dead","ts":1}', expected: undefined },
     { text: '{"status":"ALIVE","ts":1}', expected: undefined },
     { text: '{"status":"alive"}', expected: undefined },

@@ -85,6 +85,8 @@ describe("fleetwatch etcd --tls arguments", () => {
       "/c/server.crt",
       "--key-file",
       "/c/server.key",
+      "--client-crl-file",
+      "/c/crl.pem",
     ]);
   });
 });

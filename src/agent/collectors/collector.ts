@@ -2,7 +2,7 @@
 // without a cycle through the module that assembles them.
 import type { MetricName } from "../../shared/schema.ts";
 
-/** One reading of one metric: named numbers, e.g. `{ usage_pct: 12.5 }`. Units are in the key names. */
+/** One reading of one metric: named numbers, e.g. `{ usage_ratio: 0.125 }`. Fields and units: src/shared/metric-descriptors.ts. */
 export type Sample = Record<string, number>;
 
 export interface Collector {

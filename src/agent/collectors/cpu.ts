@@ -47,7 +47,7 @@ export function parseProcStatCpu(text: string): CpuTimes {
 }
 
 /**
- * Percentage of CPU time that was busy between two readings; iowait counts as idle (the CPU was free to
+ * Share (0-1) of CPU time that was busy between two readings; iowait counts as idle (the CPU was free to
  * run something else) and steal counts as busy (the host took it away), as psutil and htop do.
  *
  * Unlike network and disk counters (see rates.ts), a field that went backwards is not a restart from zero:
@@ -55,18 +55,18 @@ export function parseProcStatCpu(text: string): CpuTimes {
  * ticks from the aggregate. Such a field contributes 0 to the window. If no tick advanced at all, there is
  * nothing to divide by and the result is undefined; the caller measures a fresh window.
  */
-export function cpuUsagePct(previous: CpuTimes, current: CpuTimes): number | undefined {
+export function cpuUsageRatio(previous: CpuTimes, current: CpuTimes): number | undefined {
   const d = (field: (typeof FIELDS)[number]) => Math.max(0, current[field] - previous[field]);
   const idle = d("idle") + d("iowait");
   const busy = d("user") + d("nice") + d("system") + d("irq") + d("softirq") + d("steal");
   const total = idle + busy;
   if (total <= 0) return undefined;
-  return (busy / total) * 100;
+  return busy / total;
 }
 
 export function cpuSample(previous: Timed<CpuTimes>, current: Timed<CpuTimes>): Sample | undefined {
-  const usage = cpuUsagePct(previous.value, current.value);
-  return usage === undefined ? undefined : { usage_pct: usage };
+  const usage = cpuUsageRatio(previous.value, current.value);
+  return usage === undefined ? undefined : { usage_ratio: usage };
 }
 
 export function createCpuCollector(env: CollectorEnv, minWindowMs: number): Collector {

@@ -2,7 +2,7 @@
 import type { Collector, Sample, Timed } from "./collector.ts";
 import { type CollectorEnv, readProc, requireLinux } from "./env.ts";
 import { CollectorError } from "./errors.ts";
-import { keyedRates } from "./rates.ts";
+import { keyedRates, keyedTotals } from "./rates.ts";
 import { createWindowedCollector } from "./window.ts";
 
 export interface DiskCounters {
@@ -52,7 +52,14 @@ export function diskIoSample(
   current: Timed<ReadonlyMap<string, DiskCounters>>,
 ): Sample | undefined {
   const rates = keyedRates(previous, current, ["readBytes", "writeBytes"]);
-  return rates && { read_bytes_per_s: rates.readBytes, write_bytes_per_s: rates.writeBytes };
+  if (!rates) return undefined;
+  const totals = keyedTotals(current.value, ["readBytes", "writeBytes"]);
+  return {
+    read_bytes_per_s: rates.readBytes,
+    write_bytes_per_s: rates.writeBytes,
+    read_bytes_total: totals.readBytes,
+    write_bytes_total: totals.writeBytes,
+  };
 }
 
 export function createDiskIoCollector(env: CollectorEnv, minWindowMs: number): Collector {

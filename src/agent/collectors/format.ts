@@ -1,5 +1,5 @@
 // One short human line per sample, for the agent's console output. Pure.
-import type { MetricName } from "../../shared/schema.ts";
+import { type FieldUnit, type MetricName, metricDescriptor } from "../../shared/metric-descriptors.ts";
 import type { Sample } from "./collector.ts";
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"] as const;
@@ -18,42 +18,42 @@ export function formatBytes(bytes: number): string {
 
 const printed = (value: number, unit: number) => (unit === 0 ? Math.round(value) : Number(value.toFixed(1)));
 
-/**
- * A sample can come from elsewhere (stored, sent over the wire), so a missing or non-finite field is
- * printed as "?" rather than as a misleading 0 or "NaN".
- */
-function field(sample: Sample, key: string, show: (value: number) => string): string {
-  const value = sample[key];
-  return value === undefined || !Number.isFinite(value) ? "?" : show(value);
-}
-
-const rate = (value: number) => `${formatBytes(value)}/s`;
-const fixed = (digits: number) => (value: number) => value.toFixed(digits);
-
-export function formatSample(name: MetricName, sample: Sample): string {
-  switch (name) {
-    case "cpu":
-      return `cpu: ${field(sample, "usage_pct", fixed(1))} %`;
-    case "memory": {
-      const used = field(sample, "used_bytes", formatBytes);
-      const total = field(sample, "total_bytes", formatBytes);
-      return `memory: ${used} / ${total} (${field(sample, "used_pct", fixed(1))} %)`;
-    }
-    case "disk_io": {
-      const read = field(sample, "read_bytes_per_s", rate);
-      return `disk_io: read ${read}, write ${field(sample, "write_bytes_per_s", rate)}`;
-    }
-    case "network": {
-      const rx = field(sample, "rx_bytes_per_s", rate);
-      return `network: rx ${rx}, tx ${field(sample, "tx_bytes_per_s", rate)}`;
-    }
+/** One number in the unit the descriptor table gives it. */
+export function formatValue(unit: FieldUnit, value: number): string {
+  switch (unit) {
+    case "ratio":
+      return `${(value * 100).toFixed(1)} %`;
+    case "bytes":
+    case "bytes_total":
+      return formatBytes(value);
+    case "bytes_per_second":
+      return `${formatBytes(value)}/s`;
     case "load":
-      return `load: ${["load1", "load5", "load15"].map((key) => field(sample, key, fixed(2))).join(" ")}`;
-    case "process_count":
-      return `process_count: ${field(sample, "count", fixed(0))}`;
+      return value.toFixed(2);
+    case "count":
+      return value.toFixed(0);
     default: {
-      const unreachable: never = name;
-      throw new Error(`unknown metric ${String(unreachable)}`);
+      const unreachable: never = unit;
+      throw new Error(`unknown unit ${String(unreachable)}`);
     }
   }
+}
+
+/**
+ * The metric's console line from its descriptor's `format`. A sample can come from elsewhere (stored,
+ * sent over the wire), so a missing or non-finite field is printed as "?" rather than as a
+ * misleading 0 or "NaN".
+ */
+export function formatSample(name: MetricName, sample: Sample): string {
+  const descriptor = metricDescriptor(name);
+  if (!descriptor) throw new Error(`unknown metric ${name}`);
+  const units = new Map(descriptor.fields.map((f) => [f.field, f.unit]));
+  const text = descriptor.format.replace(/\{([a-z0-9_]+)\}/g, (_all, key: string) => {
+    const value = sample[key];
+    const unit = units.get(key);
+    return value === undefined || unit === undefined || !Number.isFinite(value)
+      ? "?"
+      : formatValue(unit, value);
+  });
+  return `${name}: ${text}`;
 }

@@ -30,7 +30,7 @@ export function parseMeminfo(text: string): MemInfo {
 export function memorySample(info: MemInfo): Sample {
   // Available can briefly exceed total in the kernel's estimate; clamp so "used" is never negative.
   const used = Math.max(0, info.totalBytes - info.availableBytes);
-  return { used_bytes: used, total_bytes: info.totalBytes, used_pct: (used / info.totalBytes) * 100 };
+  return { used_bytes: used, total_bytes: info.totalBytes, used_ratio: used / info.totalBytes };
 }
 
 export function createMemoryCollector(env: CollectorEnv): Collector {

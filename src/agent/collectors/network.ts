@@ -8,7 +8,7 @@
 import type { Collector, Sample, Timed } from "./collector.ts";
 import { type CollectorEnv, readProc, requireLinux } from "./env.ts";
 import { CollectorError } from "./errors.ts";
-import { keyedRates } from "./rates.ts";
+import { keyedRates, keyedTotals } from "./rates.ts";
 import { createWindowedCollector } from "./window.ts";
 
 export interface NetCounters {
@@ -53,7 +53,14 @@ export function networkSample(
   current: Timed<ReadonlyMap<string, NetCounters>>,
 ): Sample | undefined {
   const rates = keyedRates(previous, current, ["rxBytes", "txBytes"]);
-  return rates && { rx_bytes_per_s: rates.rxBytes, tx_bytes_per_s: rates.txBytes };
+  if (!rates) return undefined;
+  const totals = keyedTotals(current.value, ["rxBytes", "txBytes"]);
+  return {
+    rx_bytes_per_s: rates.rxBytes,
+    tx_bytes_per_s: rates.txBytes,
+    rx_bytes_total: totals.rxBytes,
+    tx_bytes_total: totals.txBytes,
+  };
 }
 
 export function createNetworkCollector(env: CollectorEnv, minWindowMs: number): Collector {

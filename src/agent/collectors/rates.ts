@@ -44,3 +44,21 @@ export function keyedRates<F extends string>(
   }
   return result;
 }
+
+/**
+ * Sums of named counter fields over every device in one read: the cumulative totals exported to
+ * Prometheus as `_total` counters. A device that vanishes makes the sum drop, which Prometheus'
+ * rate() reads as a counter reset, as it does for a rebooted node.
+ */
+export function keyedTotals<F extends string>(
+  current: ReadonlyMap<string, Readonly<Record<F, number>>>,
+  fields: readonly F[],
+): Record<F, number> {
+  const result = {} as Record<F, number>;
+  for (const field of fields) {
+    let sum = 0;
+    for (const counters of current.values()) sum += counters[field];
+    result[field] = sum;
+  }
+  return result;
+}

@@ -15,14 +15,14 @@ import {
 } from "../../config/service.ts";
 import { describeRemoval, describeStored, versionsTable } from "../../config/views.ts";
 import { systemClock } from "../../shared/clock.ts";
-import { describeConfig } from "../../shared/config-merge.ts";
+import { decodeStored } from "../../shared/decode.ts";
 import { ValidationError } from "../../shared/errors.ts";
 import { heartbeatKey } from "../../shared/keys.ts";
-import { BUILTIN_DEFAULT_CONFIG, type ConfigOverride, parseHeartbeat } from "../../shared/schema.ts";
+import { BUILTIN_DEFAULT_CONFIG, type ConfigOverride, HeartbeatSchema } from "../../shared/schema.ts";
 import { textTable } from "../../shared/text-table.ts";
 import { knownNodeNames, readFleet, readHeartbeats } from "./fleet.ts";
 import { matchNodes } from "./glob.ts";
-import { appliedJson, complianceJson, desiredJson, nodeJson, storedJson, versionJson } from "./json.ts";
+import { appliedJson, complianceJson, desiredJson, storedJson, versionJson } from "./json.ts";
 import { type CtlContext, CtlExit, EXIT } from "./run.ts";
 
 export interface TargetOptions {
@@ -62,29 +62,6 @@ export function ctlAuthor(): string {
 
 const service = (client: Etcd3) => new ConfigService(client, systemClock);
 const print = (ctx: CtlContext, value: unknown) => ctx.out(JSON.stringify(value, null, 2));
-
-// ---- ctl nodes ------------------------------------------------------------------------
-
-export async function ctlNodes(ctx: CtlContext, opts: { json?: boolean }): Promise<number> {
-  const fleet = await readFleet(ctx.client);
-  if (opts.json) {
-    print(ctx, { revision: fleet.snapshot.revision, nodes: fleet.nodes.map(nodeJson) });
-    return EXIT.ok;
-  }
-  if (fleet.nodes.length === 0) {
-    ctx.out("No nodes known yet. Start one with: fleetwatch agent");
-    return EXIT.ok;
-  }
-  const rows = fleet.nodes.map((n) => [
-    n.node,
-    n.state,
-    n.alive && n.heartbeat?.config ? describeConfig(n.heartbeat.config) : "-",
-    describeConfig(n.desired.config),
-    describeCompliance(n.compliance),
-  ]);
-  ctx.out(textTable([["NODE", "STATE", "APPLIED", "DESIRED", "STATUS"], ...rows]));
-  return EXIT.ok;
-}
 
 // ---- ctl config get / history / rollback / diff -------------------------------------------
 
@@ -178,7 +155,11 @@ export async function ctlConfigDiff(
   const hb = known ? undefined : await ctx.client.get(heartbeatKey(target.node)).string();
   const desired = known?.desired ?? desiredFrom(fleet.snapshot, target.node);
   const alive = known?.alive ?? hb !== null;
-  const ack = known ? known.heartbeat?.config : hb ? parseHeartbeat(hb)?.config : undefined;
+  const ack = known
+    ? known.heartbeat?.config
+    : hb
+      ? decodeStored("heartbeat", HeartbeatSchema, { key: heartbeatKey(target.node), value: hb })?.config
+      : undefined;
   const comp = known?.compliance ?? { status: "unknown" as const, detail: "node is not known" };
   const { override, fleetDefault } = desired;
   const fields = (["interval", "metrics"] as const).map((field) => {

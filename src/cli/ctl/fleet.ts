@@ -8,10 +8,10 @@ import { ConfigService, type ConfigSnapshot, type Desired, desiredFrom } from ".
 import type { NodeView } from "../../manager/liveness.ts";
 import { loadRegistry } from "../../manager/registry.ts";
 import { systemClock } from "../../shared/clock.ts";
+import { decodeStored } from "../../shared/decode.ts";
 import { HEARTBEAT_PREFIX, nodeFromKey } from "../../shared/keys.ts";
-import type { Logger } from "../../shared/log.ts";
 import { isValidNodeName } from "../../shared/node-name.ts";
-import { type Heartbeat, parseHeartbeat } from "../../shared/schema.ts";
+import { type Heartbeat, HeartbeatSchema } from "../../shared/schema.ts";
 
 export interface FleetNode {
   node: string;
@@ -29,19 +29,13 @@ export interface Fleet {
   snapshot: ConfigSnapshot;
 }
 
-const silentLog = {
-  warn: () => undefined,
-  info: () => undefined,
-  error: () => undefined,
-  debug: () => undefined,
-} as unknown as Logger;
-
 export async function readHeartbeats(client: Etcd3): Promise<Map<string, Heartbeat | undefined>> {
   const kvs = await client.getAll().prefix(HEARTBEAT_PREFIX).strings();
   const out = new Map<string, Heartbeat | undefined>();
   for (const [key, value] of Object.entries(kvs)) {
     const node = nodeFromKey(HEARTBEAT_PREFIX, key);
-    if (node && isValidNodeName(node)) out.set(node, parseHeartbeat(value));
+    if (node && isValidNodeName(node))
+      out.set(node, decodeStored("heartbeat", HeartbeatSchema, { key, value }));
   }
   return out;
 }
@@ -49,7 +43,7 @@ export async function readHeartbeats(client: Etcd3): Promise<Map<string, Heartbe
 export async function readFleet(client: Etcd3): Promise<Fleet> {
   const service = new ConfigService(client, systemClock);
   const [registry, heartbeats, snapshot] = await Promise.all([
-    loadRegistry(client, silentLog),
+    loadRegistry(client),
     readHeartbeats(client),
     service.snapshot(),
   ]);
@@ -76,6 +70,6 @@ export async function readFleet(client: Etcd3): Promise<Fleet> {
 
 /** Known node names: the registry and live heartbeats (what --selector matches against). */
 export async function knownNodeNames(client: Etcd3): Promise<string[]> {
-  const [registry, heartbeats] = await Promise.all([loadRegistry(client, silentLog), readHeartbeats(client)]);
+  const [registry, heartbeats] = await Promise.all([loadRegistry(client), readHeartbeats(client)]);
   return [...new Set([...registry.map((v) => v.node), ...heartbeats.keys()])].sort();
 }

@@ -12,12 +12,40 @@ export function registerConfigCommands(ctl: Command, withEtcdOptions: (cmd: Comm
     await runCtl(opts, body);
   };
 
-  leaf(ctl.command("nodes").description("every known node: state, applied vs desired config, status"))
+  // `ctl nodes` and `ctl nodes forget` are one commander command: a nested subcommand would see
+  // --etcd, --state and --selector taken by its parent when they follow it on the command line.
+  leaf(
+    ctl
+      .command("nodes")
+      .description(
+        "every known node: state, since, last seen, applied vs desired config; `nodes forget` drops DEAD/LEFT nodes",
+      ),
+  )
+    .argument("[action]", 'nothing (the table) or "forget"')
+    .argument("[node]", "forget: the node to forget (or use --selector)")
+    .option(
+      "--state <states>",
+      "only these states, comma-separated: ALIVE, DEAD, LEFT, UNKNOWN (forget: DEAD,LEFT)",
+    )
+    .option("--selector <glob>", "only names matching this glob (web-*, db-[12])")
+    .option("--older-than <duration>", "only nodes in their state for at least this long (30m, 1h, 7d)")
+    .option("--purge-config", "forget: also delete the node's config override")
     .option("--json", "machine-readable output (docs/config.md)")
-    .action(async (opts: CommonOptions & { json?: boolean }) => {
-      const { ctlNodes } = await import("./config.ts");
-      await run(opts, (ctx) => ctlNodes(ctx, opts));
-    });
+    .action(
+      async (
+        action: string | undefined,
+        node: string | undefined,
+        opts: CommonOptions & import("./nodes.ts").ForgetCliOptions,
+      ) => {
+        const { ctlNodes, ctlNodesForget } = await import("./nodes.ts");
+        if (action === undefined) await run(opts, (ctx) => ctlNodes(ctx, opts));
+        else if (action === "forget") await run(opts, (ctx) => ctlNodesForget(ctx, node, opts));
+        else {
+          console.error(`fleetwatch: unknown nodes action "${action}" (expected: forget)`);
+          process.exitCode = 2;
+        }
+      },
+    );
 
   const config = ctl
     .command("config")

@@ -4,7 +4,9 @@
 import { type Etcd3, EtcdError, GRPCGenericError } from "etcd3";
 import { formatEndpoint } from "../../shared/endpoints.ts";
 import { ConflictError, errorMessage, ValidationError } from "../../shared/errors.ts";
+import { escapeControl, escapeControlJson, escapeControlLines } from "../../shared/escape.ts";
 import { createEtcdClient } from "../../shared/etcd.ts";
+import { invalidValueLine, invalidValues } from "../../shared/invalid-values.ts";
 import { loadEtcdTls } from "../../shared/tls-files.ts";
 import type { CommonOptions } from "../main.ts";
 
@@ -40,10 +42,13 @@ export async function runCtl(opts: CommonOptions, body: (ctx: CtlContext) => Pro
   let code: number = EXIT.ok;
   try {
     client = createEtcdClient({ endpoints: opts.etcd, tls: loadEtcdTls(opts) });
-    code = (await body({ client, opts, out: (line) => process.stdout.write(`${line}\n`) })) ?? EXIT.ok;
+    // A value that does not decode is left out of the output and said once on stderr.
+    invalidValues.subscribe((report) => process.stderr.write(`${invalidValueLine(report)}\n`));
+    code =
+      (await body({ client, opts, out: (line) => process.stdout.write(`${safeOutput(line)}\n`) })) ?? EXIT.ok;
   } catch (err) {
     const [message, exitCode] = classify(err, opts);
-    process.stderr.write(`fleetwatch ctl: ${oneLine(message)}\n`);
+    process.stderr.write(`fleetwatch ctl: ${escapeControl(oneLine(message))}\n`);
     code = exitCode;
   } finally {
     client?.close();
@@ -69,4 +74,13 @@ function classify(err: unknown, opts: CommonOptions): [string, number] {
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+/** No control character reaches the terminal; JSON output stays valid JSON. */
+function safeOutput(text: string): string {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    return escapeControlJson(text);
+  }
+  return escapeControlLines(text);
 }

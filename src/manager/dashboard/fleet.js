@@ -19,6 +19,7 @@ const tbody = document.querySelector("#nodes tbody");
 const events = document.querySelector("#events");
 const setStatus = connectionPill(document.querySelector("#conn"));
 const MAX_EVENTS = 100;
+const ratio = (v) => (v === undefined ? "" : pct(v * 100));
 
 function row(n) {
   const v = n.latest?.values ?? {};
@@ -33,13 +34,13 @@ function row(n) {
     el("td", { "data-report": n.lastHeartbeat ?? "", "data-alive": n.state === "ALIVE" }),
     el("td", {}, applied),
     el("td", {}, complianceBadge(n.compliance)),
-    el("td", { class: "num" }, pct(v["cpu.usage_pct"])),
+    el("td", { class: "num" }, ratio(v["cpu.usage_ratio"])),
     el(
       "td",
       { class: "num" },
-      v["memory.used_pct"] === undefined
+      v["memory.used_ratio"] === undefined
         ? ""
-        : `${pct(v["memory.used_pct"])} of ${bytes(v["memory.total_bytes"])}`,
+        : `${ratio(v["memory.used_ratio"])} of ${bytes(v["memory.total_bytes"])}`,
     ),
     el("td", { class: "num" }, v["load.load1"]?.toFixed(2) ?? ""),
     el("td", { class: "num" }, rate(v["network.rx_bytes_per_s"], v["network.tx_bytes_per_s"])),

@@ -14,6 +14,7 @@ import {
   stateBadge,
   stream,
 } from "/static/common.js";
+import { chartsFrom, formatValue, loadDescriptors } from "/static/metrics.js";
 import uPlot from "/vendor/uplot/uPlot.esm.js";
 
 const node = decodeURIComponent(location.pathname.split("/").pop());
@@ -22,50 +23,7 @@ document.querySelector("#crumb").textContent = `/ ${node}`;
 const setStatus = connectionPill(document.querySelector("#conn"));
 const WINDOW_S = 600;
 
-const CHARTS = [
-  { id: "cpu", title: "CPU usage", unit: "%", series: [["cpu.usage_pct", "cpu %", "#2453c7"]], max: 100 },
-  {
-    id: "memory",
-    title: "Memory used",
-    unit: "%",
-    series: [["memory.used_pct", "memory %", "#7a5af8"]],
-    max: 100,
-  },
-  {
-    id: "load",
-    title: "Load average",
-    unit: "",
-    series: [
-      ["load.load1", "1m", "#dc6803"],
-      ["load.load5", "5m", "#2453c7"],
-      ["load.load15", "15m", "#667085"],
-    ],
-  },
-  {
-    id: "network",
-    title: "Network",
-    unit: "B/s",
-    series: [
-      ["network.rx_bytes_per_s", "rx", "#1a7f37"],
-      ["network.tx_bytes_per_s", "tx", "#b42318"],
-    ],
-  },
-  {
-    id: "disk_io",
-    title: "Disk I/O",
-    unit: "B/s",
-    series: [
-      ["disk_io.read_bytes_per_s", "read", "#0e9384"],
-      ["disk_io.write_bytes_per_s", "write", "#c11574"],
-    ],
-  },
-  {
-    id: "process_count",
-    title: "Processes",
-    unit: "",
-    series: [["process_count.count", "processes", "#344054"]],
-  },
-];
+const CHARTS = chartsFrom(await loadDescriptors());
 
 let samples = [];
 
@@ -77,12 +35,7 @@ function xRange() {
 }
 const plots = new Map();
 
-function fmt(unit, v) {
-  if (v === null || v === undefined) return "—";
-  if (unit === "B/s") return `${bytes(v)}/s`;
-  if (unit === "%") return `${v.toFixed(1)} %`;
-  return Number.isInteger(v) ? String(v) : v.toFixed(2);
-}
+const fmt = formatValue;
 
 function drawCharts() {
   const box = document.querySelector("#charts");

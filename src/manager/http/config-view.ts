@@ -3,6 +3,7 @@
 // read model only: every write goes through the ConfigService (src/config/service.ts).
 import type { DesiredState } from "../../config/compliance.ts";
 import { mergeConfig } from "../../shared/config-merge.ts";
+import { invalidValues } from "../../shared/invalid-values.ts";
 import { CONFIG_PREFIX, DEFAULT_CONFIG_KEY, nodeFromKey } from "../../shared/keys.ts";
 import type { WatchEvent } from "../../shared/resumable-watch.ts";
 import { type ConfigAck, type ConfigOverride, parseConfigText } from "../../shared/schema.ts";
@@ -82,6 +83,8 @@ export class ConfigView {
 
   private store(key: string, text: string, revision: number): void {
     const parsed = parseConfigText(text);
+    if (parsed.ok) invalidValues.clear(key);
+    else invalidValues.report({ kind: "config", key, revision, reason: parsed.reason });
     this.entries.set(
       key,
       parsed.ok ? { revision, value: parsed.value } : { revision, value: undefined, problem: parsed.reason },

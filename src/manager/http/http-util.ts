@@ -1,5 +1,8 @@
 // Small helpers for node:http: JSON responses, bounded bodies, typed HTTP errors.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { EtcdError } from "etcd3";
+import { ConflictError, errorMessage, ValidationError } from "../../shared/errors.ts";
+import type { Logger } from "../../shared/log.ts";
 
 /** Request bodies above this are refused with 413 (a config is a few hundred bytes). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -37,6 +40,45 @@ export function sendError(res: ServerResponse, err: HttpError): void {
 }
 
 /**
+ * The client went away (closed or reset the connection) before its request body was complete.
+ * Nothing is wrong with the server: callers drop the request quietly, no error-level log.
+ */
+export class ClientGoneError extends HttpError {
+  constructor(readonly reason?: unknown) {
+    super(400, "the client closed the connection before its request body was complete", "body");
+  }
+}
+
+/**
+ * Answers a request whose handler threw: typed errors become their status (400 validation,
+ * 409 conflict, 503 etcd); anything else is a 500 and the only case logged as an error. A
+ * client that went away gets no answer and no error log.
+ */
+export function sendFailure(req: IncomingMessage, res: ServerResponse, err: unknown, log: Logger): void {
+  if (err instanceof ClientGoneError) {
+    log.debug({ url: req.url }, "client closed the connection mid-request");
+    res.destroy();
+    return;
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // Keep the connection usable for the client's next request after an early refusal.
+  if (!req.complete) res.setHeader("connection", "close");
+  sendError(res, toHttpError(err, log));
+}
+
+function toHttpError(err: unknown, log: Logger): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof ValidationError) return new HttpError(400, err.message, err.field ?? "value");
+  if (err instanceof ConflictError) return new HttpError(409, err.message);
+  if (err instanceof EtcdError) return new HttpError(503, `etcd request failed: ${errorMessage(err)}`);
+  log.error({ err: errorMessage(err) }, "HTTP request failed");
+  return new HttpError(500, `internal error: ${errorMessage(err)}`);
+}
+
+/**
  * Whether a `Content-Length` header announces more than `limit` bytes, so the request can be
  * refused before its body is read. An absent or unparseable header says nothing (the body is
  * then counted as it arrives).
@@ -55,13 +97,19 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw tooLarge();
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        req.resume();
+        throw tooLarge();
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    // The only errors a request stream raises are the connection's ("aborted", ECONNRESET).
+    throw new ClientGoneError(err);
   }
   return Buffer.concat(chunks).toString("utf8");
 }

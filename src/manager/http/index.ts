@@ -4,7 +4,7 @@ import type { Clock } from "../../shared/clock.ts";
 import { errorMessage, FleetwatchError } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/log.ts";
 import type { Manager } from "../manager.ts";
-import { AlertDispatcher } from "./alerts.ts";
+import { resolveApiToken } from "./api-token.ts";
 import type { HttpCliOptions } from "./options.ts";
 import { FleetHttpServer } from "./server.ts";
 
@@ -14,16 +14,15 @@ export async function startHttpServer(
   opts: Partial<HttpCliOptions>,
   deps: { manager: Manager; clock: Clock; log: Logger },
   print: (line: string) => void,
-): Promise<{ stop(): Promise<void> } | undefined> {
+): Promise<FleetHttpServer | undefined> {
   const listen = opts.http ?? { host: "127.0.0.1", port: 8080 };
-  if (listen === "off") return startAlertsAlone(opts, deps, print);
+  if (listen === "off") return undefined;
+  const token = await resolveApiToken(opts);
   const server = new FleetHttpServer(
     {
       host: listen.host,
       port: listen.port,
-      token: opts.apiToken || undefined,
-      webhooks: opts.alertWebhook ?? [],
-      alertFormat: opts.alertFormat ?? "alertmanager",
+      token,
       externalUrl: opts.externalUrl,
     },
     deps,
@@ -37,51 +36,10 @@ export async function startHttpServer(
     );
   }
   print(`[HTTP] Dashboard at ${url}/ (JSON API under /api, Prometheus metrics at /metrics)`);
-  if (!opts.apiToken) {
+  if (!token) {
     print(
-      "[HTTP] No API token set (--api-token or FLEETWATCH_API_TOKEN): config writes over HTTP are refused",
-    );
-  }
-  const hooks = opts.alertWebhook ?? [];
-  if (hooks.length > 0) {
-    print(
-      `[HTTP] Alerts on DEAD, LEFT and RECOVERED go to ${hooks.length} webhook(s) as ${opts.alertFormat}`,
+      "[HTTP] No API token set (--api-token-file, --api-token or FLEETWATCH_API_TOKEN): config writes over HTTP are refused",
     );
   }
   return server;
-}
-
-/**
- * Alerts do not depend on the dashboard: with `--http off` the webhooks still get every
- * DEAD, LEFT and RECOVERED (without HTTP there is no /metrics to count etcd latency in).
- */
-function startAlertsAlone(
-  opts: Partial<HttpCliOptions>,
-  deps: { manager: Manager; clock: Clock; log: Logger },
-  print: (line: string) => void,
-): { stop(): Promise<void> } | undefined {
-  const hooks = opts.alertWebhook ?? [];
-  if (hooks.length === 0) return undefined;
-  const { manager } = deps;
-  const format = opts.alertFormat ?? "alertmanager";
-  const alerts = new AlertDispatcher({
-    client: manager.client,
-    webhooks: hooks,
-    format,
-    externalUrl: () => opts.externalUrl ?? "",
-    clock: deps.clock,
-    log: deps.log,
-    timed: (_op, call) => call(),
-    views: () => manager.state.nodes,
-    isLeader: () => manager.isLeader,
-  });
-  const unsubscribe = manager.subscribe((effect) => alerts.onEffect(effect));
-  void alerts.start(() => manager.ready);
-  print(`[Alerts] DEAD, LEFT and RECOVERED go to ${hooks.length} webhook(s) as ${format}`);
-  return {
-    async stop() {
-      unsubscribe();
-      await alerts.stop();
-    },
-  };
 }

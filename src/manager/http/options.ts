@@ -1,6 +1,5 @@
 // The `server` subcommand's HTTP flags, declared here so src/cli/main.ts only adds them.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { ALERT_FORMATS, type AlertFormat } from "./alert-format.ts";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
 
@@ -9,8 +8,8 @@ export type HttpListen = { host: string; port: number } | "off";
 export interface HttpCliOptions {
   http: HttpListen;
   apiToken?: string;
-  alertWebhook: string[];
-  alertFormat: AlertFormat;
+  /** A file holding the token, read once at start (src/manager/http/api-token.ts). */
+  apiTokenFile?: string;
   /** How users reach the dashboard (behind a proxy, or when bound to 0.0.0.0), for alert links. */
   externalUrl?: string;
 }
@@ -40,11 +39,6 @@ function httpUrl(value: string): URL {
   return url;
 }
 
-function webhookArg(value: string, previous: string[] = []): string[] {
-  httpUrl(value);
-  return [...previous, value];
-}
-
 /** Normalised without a trailing slash, so links are `${externalUrl}/nodes/<node>`. */
 export function externalUrlArg(value: string): string {
   return httpUrl(value).href.replace(/\/+$/, "");
@@ -65,9 +59,10 @@ export function withHttpOptions(cmd: Command): Command {
       ).env("FLEETWATCH_API_TOKEN"),
     )
     .addOption(
-      new Option("--alert-webhook <url>", "POST an alert on DEAD, LEFT and RECOVERED here (repeatable)")
-        .default([])
-        .argParser(webhookArg),
+      new Option(
+        "--api-token-file <file>",
+        "read the API token from this file at start (keeps it out of ps); instead of --api-token",
+      ).env("FLEETWATCH_API_TOKEN_FILE"),
     )
     .addOption(
       new Option(
@@ -76,11 +71,5 @@ export function withHttpOptions(cmd: Command): Command {
       )
         .env("FLEETWATCH_EXTERNAL_URL")
         .argParser(externalUrlArg),
-    )
-    .addOption(
-      new Option("--alert-format <format>", "alert body format")
-        .choices(ALERT_FORMATS)
-        .env("FLEETWATCH_ALERT_FORMAT")
-        .default("alertmanager"),
     );
 }

@@ -46,10 +46,33 @@ export function mergeFrom(text: string | null): boolean {
   return text === "true";
 }
 
+/** Pure: what a decoded JSON value is, for messages: "an array", "null", "a string", ... */
+export function jsonKind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
+}
+
+/**
+ * The body of a config write must be a JSON object. A JSON string is refused too: it is not
+ * parsed a second time as a config (`"{\"interval\":5}"` is text, not a config).
+ */
+export function configBodyFrom(body: unknown): Record<string, unknown> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new HttpError(
+      400,
+      `body must be a JSON object like {"interval": 10, "metrics": ["cpu"]}, not ${jsonKind(body)}`,
+      "body",
+    );
+  }
+  return body as Record<string, unknown>;
+}
+
 /** The body of a rollback request: `{"version": 3, "expectedRevision"?: 42}`. */
 export function parseRollbackBody(body: unknown): { version: number; expectedRevision: number | undefined } {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new HttpError(400, 'body must be a JSON object like {"version": 3}', "body");
+    throw new HttpError(400, `body must be a JSON object like {"version": 3}, not ${jsonKind(body)}`, "body");
   }
   const { version, expectedRevision, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest);

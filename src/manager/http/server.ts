@@ -1,29 +1,34 @@
-// The manager's HTTP server: dashboard, JSON API, SSE stream, /metrics, health probes,
-// and the alert webhooks that hang off the same manager subscription.
+// The manager's HTTP server: dashboard, JSON API, SSE stream, /metrics, health probes.
 //
 // node:http and a 20-line route table rather than a framework: about fifteen routes, one
 // JSON body type, no middleware chain to learn, nothing more to audit or keep updated.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { EtcdError } from "etcd3";
 import { ConfigService, type ConfigTarget, validateOverrideInput } from "../../config/service.ts";
 import type { Clock } from "../../shared/clock.ts";
-import { ConflictError, errorMessage, ValidationError } from "../../shared/errors.ts";
 import { CONFIG_PREFIX, METRICS_PREFIX, nodeFromKey } from "../../shared/keys.ts";
 import type { Logger } from "../../shared/log.ts";
+import { METRIC_DESCRIPTORS } from "../../shared/metric-descriptors.ts";
 import { nodeNameProblem } from "../../shared/node-name.ts";
+import { dashboardUrl } from "../alerts/webhook-format.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
-import { type AlertFormat, dashboardUrl } from "./alert-format.ts";
-import { AlertDispatcher } from "./alerts.ts";
 import { requireToken } from "./auth.ts";
 import { ConfigView } from "./config-view.ts";
 import { type FleetEvent, type NodeSummary, recentEvents, summarize } from "./fleet-view.ts";
-import { HttpError, readJson, sendError, sendJson } from "./http-util.ts";
-import { decodeNode, expectedRevisionFrom, mergeFrom, optionalInt, parseRollbackBody } from "./params.ts";
+import { deleteNode } from "./forget-route.ts";
+import { HttpError, readJson, sendFailure, sendJson } from "./http-util.ts";
+import {
+  configBodyFrom,
+  decodeNode,
+  expectedRevisionFrom,
+  mergeFrom,
+  optionalInt,
+  parseRollbackBody,
+} from "./params.ts";
 import { PrefixMirror } from "./prefix-mirror.ts";
 import { FleetMetrics } from "./prom.ts";
-import { type MetricSample, parseSample, SampleRing } from "./samples.ts";
+import { type MetricSample, SampleStore } from "./samples.ts";
 import { loadStaticFiles, type StaticFile } from "./static-files.ts";
 import { StreamHub } from "./stream.ts";
 
@@ -32,8 +37,6 @@ export interface HttpOptions {
   port: number;
   /** Bearer token for writes; undefined disables writes (403). */
   token: string | undefined;
-  webhooks: string[];
-  alertFormat: AlertFormat;
   /** --external-url; when absent, links use the bound address. */
   externalUrl?: string;
 }
@@ -59,9 +62,10 @@ export class FleetHttpServer {
   private readonly server: Server;
   private readonly config: ConfigService;
   private readonly configView: ConfigView;
-  private readonly samples = new Map<string, SampleRing>();
+  private readonly samples = new SampleStore();
+  /** Nodes whose last sample was refused and logged: one log line per node until a good one. */
+  private readonly refusedSamples = new Set<string>();
   private readonly hub = new StreamHub();
-  private readonly alerts: AlertDispatcher;
   private readonly mirrors: PrefixMirror[];
   private readonly files: Map<string, StaticFile>;
   private readonly routes: [string, RegExp, Handler][];
@@ -76,36 +80,25 @@ export class FleetHttpServer {
     private readonly deps: HttpServerDeps,
   ) {
     const { manager, clock, log } = deps;
-    this.metrics = new FleetMetrics(() => manager.state.nodes.values());
+    this.metrics = new FleetMetrics(
+      () => manager.state.nodes.values(),
+      () => manager.leaderId,
+    );
     this.config = new ConfigService(manager.client, clock);
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
     const timed = this.metrics.timed;
-    this.alerts = new AlertDispatcher({
-      client: manager.client,
-      webhooks: opts.webhooks,
-      format: opts.alertFormat,
-      // The port actually bound (--http host:0 picks one), the host as configured.
-      externalUrl: () =>
-        opts.externalUrl ??
-        dashboardUrl(opts.host, (this.server.address() as AddressInfo | null)?.port ?? opts.port),
-      clock,
-      log,
-      timed,
-      views: () => manager.state.nodes,
-      isLeader: () => manager.isLeader,
-      onDelivery: (ok) => this.metrics.alertDeliveries.inc({ result: ok ? "ok" : "error" }),
-    });
     this.mirrors = [
       new PrefixMirror(
         manager.client,
         METRICS_PREFIX,
         {
           onList: (keys) => {
-            for (const k of keys) this.onSampleText(k.key, k.value);
+            for (const k of keys) this.onSampleText(k.key, k.value, k.modRevision);
           },
           onEvents: (events) => {
-            for (const ev of events) if (ev.type === "put") this.onSampleText(ev.key, ev.value);
+            for (const ev of events)
+              if (ev.type === "put") this.onSampleText(ev.key, ev.value, ev.modRevision);
           },
           onReconnect: () => this.metrics.watchReconnects.inc({ watch: "metrics" }),
         },
@@ -152,16 +145,18 @@ export class FleetHttpServer {
       });
     });
     for (const m of this.mirrors) void m.start();
-    void this.alerts.start(() => manager.ready);
     this.timers.push(setInterval(() => this.flush(), FLUSH_MS));
-    this.timers.push(
-      setInterval(() => {
-        const now = clock.now();
-        for (const ring of this.samples.values()) ring.trim(now);
-      }, TRIM_MS),
-    );
+    this.timers.push(setInterval(() => this.samples.trim(clock.now()), TRIM_MS));
     for (const t of this.timers) t.unref();
     return this.url;
+  }
+
+  /** Base URL for links to the dashboard (alerts): --external-url, else the port actually bound and the host as configured. */
+  get externalUrl(): string {
+    return (
+      this.opts.externalUrl ??
+      dashboardUrl(this.opts.host, (this.server.address() as AddressInfo | null)?.port ?? this.opts.port)
+    );
   }
 
   get url(): string {
@@ -174,7 +169,6 @@ export class FleetHttpServer {
     this.unsubscribe?.();
     for (const t of this.timers) clearInterval(t);
     this.hub.close();
-    await this.alerts.stop();
     await Promise.all(this.mirrors.map((m) => m.stop()));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -188,7 +182,6 @@ export class FleetHttpServer {
       this.metrics.watchReconnects.inc({ watch: "heartbeat" });
     }
     this.wasConnected = manager.state.connected;
-    this.alerts.onEffect(effect);
     switch (effect.type) {
       case "transition": {
         this.metrics.transitions.inc({ to: effect.to });
@@ -211,6 +204,12 @@ export class FleetHttpServer {
       case "persist":
         this.dirty.add(effect.view.node);
         break;
+      case "forgotten":
+        this.dirty.delete(effect.node);
+        this.samples.forget(effect.node);
+        this.metrics.forgetNodeSamples(effect.node);
+        this.hub.broadcast("removed", [effect.node]);
+        break;
       case "print":
         break;
       default:
@@ -218,17 +217,21 @@ export class FleetHttpServer {
     }
   }
 
-  private onSampleText(key: string, text: string): void {
+  private onSampleText(key: string, text: string, modRevision: number): void {
     const node = nodeFromKey(METRICS_PREFIX, key);
     if (!node || nodeNameProblem(node)) return;
-    const sample = parseSample(text);
-    if (!sample) return;
-    let ring = this.samples.get(node);
-    if (!ring) {
-      ring = new SampleRing();
-      this.samples.set(node, ring);
+    const result = this.samples.accept(node, text, modRevision, this.deps.clock.now());
+    if (!result.ok) {
+      if (result.duplicate) return;
+      this.metrics.samplesRejected.inc({ reason: result.rejection });
+      if (!this.refusedSamples.has(node)) {
+        this.refusedSamples.add(node);
+        this.deps.log.warn({ key, reason: result.reason }, "metrics sample refused");
+      }
+      return;
     }
-    if (!ring.add(sample, this.deps.clock.now())) return;
+    this.refusedSamples.delete(node);
+    const sample = result.sample;
     this.metrics.observeSample(node, sample);
     this.dirty.add(node);
     this.hub.sample(node, { node, sample });
@@ -277,10 +280,20 @@ export class FleetHttpServer {
       ["GET", /^\/readyz$/, (_q, res) => this.readyz(res)],
       ["GET", /^\/metrics$/, (_q, res) => this.prometheus(res)],
       ["GET", /^\/api\/status$/, (_q, res) => sendJson(res, 200, this.status())],
+      [
+        "GET",
+        /^\/api\/metric-descriptors$/,
+        (_q, res) => sendJson(res, 200, { metrics: METRIC_DESCRIPTORS }),
+      ],
       ["GET", /^\/api\/nodes$/, (_q, res) => this.listNodes(res)],
       ["GET", /^\/api\/events$/, (_q, res, _p, url) => this.events(res, url)],
       ["GET", /^\/api\/stream$/, (_q, res, _p, url) => this.stream(res, url)],
       ["GET", new RegExp(`^/api/nodes/${node}$`), (_q, res, p) => this.getNode(res, p)],
+      [
+        "DELETE",
+        new RegExp(`^/api/nodes/${node}$`),
+        (q, res, p, url) => deleteNode(q, res, this.deps.manager, this.opts.token, p[0], url),
+      ],
       ["GET", new RegExp(`^/api/nodes/${node}/metrics$`), (_q, res, p, url) => this.nodeMetrics(res, p, url)],
       [
         "GET",
@@ -344,13 +357,7 @@ export class FleetHttpServer {
       }
       throw new HttpError(404, `no such endpoint: ${url.pathname}`);
     } catch (err) {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      // Keep the connection usable for the client's next request after an early refusal.
-      if (!req.complete) res.setHeader("connection", "close");
-      sendError(res, toHttpError(err, this.deps.log));
+      sendFailure(req, res, err, this.deps.log);
     }
   }
 
@@ -370,10 +377,12 @@ export class FleetHttpServer {
 
   private readyz(res: ServerResponse): void {
     const { manager } = this.deps;
-    if (manager.ready) sendJson(res, 200, { status: "ready" });
+    // Who leads is part of the answer: a fleet whose managers all stand by is visible here.
+    const leader = { leader: manager.leaderId ?? null, leading: manager.isLeader };
+    if (manager.ready) sendJson(res, 200, { status: "ready", ...leader });
     else {
       const why = manager.state.connected ? "first sync with etcd not done yet" : "cut off from etcd";
-      sendJson(res, 503, { status: "not ready", reason: why });
+      sendJson(res, 503, { status: "not ready", reason: why, ...leader });
     }
   }
 
@@ -472,7 +481,7 @@ export class FleetHttpServer {
   ): Promise<void> {
     requireToken(req, this.opts.token);
     const t = target();
-    const body = await readJson(req);
+    const body = configBodyFrom(await readJson(req));
     validateOverrideInput(body); // 400 naming the field before any etcd request
     const expectedRevision = expectedRevisionFrom(
       req.headers["if-match"],
@@ -515,13 +524,4 @@ export class FleetHttpServer {
 
 function author(req: IncomingMessage): string {
   return `http-api@${req.socket.remoteAddress ?? "unknown"}`;
-}
-
-function toHttpError(err: unknown, log: Logger): HttpError {
-  if (err instanceof HttpError) return err;
-  if (err instanceof ValidationError) return new HttpError(400, err.message, err.field ?? "value");
-  if (err instanceof ConflictError) return new HttpError(409, err.message);
-  if (err instanceof EtcdError) return new HttpError(503, `etcd request failed: ${errorMessage(err)}`);
-  log.error({ err: errorMessage(err) }, "HTTP request failed");
-  return new HttpError(500, `internal error: ${errorMessage(err)}`);
 }

@@ -1,5 +1,5 @@
-// Alert bodies (src/manager/http/alert-format.ts) and which transitions alert
-// (alertKind, src/manager/http/alerts.ts). Pure: records in, JSON out.
+// Alert bodies (src/manager/alerts/webhook-format.ts) and which transitions alert
+// (alertKind, src/manager/alerts/record.ts). Pure: records in, JSON out.
 //
 // Alertmanager: the webhook receiver body, version "4"
 // (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config).
@@ -8,16 +8,14 @@
 // `&amp;`, `&lt;`, `&gt;` (https://api.slack.com/reference/surfaces/formatting#escaping).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { labelFingerprint } from "../../src/manager/alerts/fingerprint.ts";
+import { type AlertRecord, alertKind, idempotencyKey } from "../../src/manager/alerts/record.ts";
 import {
-  ALERT_FORMATS,
-  type AlertRecord,
-  alertBody,
   dashboardUrl,
-  idempotencyKey,
-  labelFingerprint,
   slackEscape,
-} from "../../src/manager/http/alert-format.ts";
-import { alertKind } from "../../src/manager/http/alerts.ts";
+  WEBHOOK_FORMATS,
+  webhookBody,
+} from "../../src/manager/alerts/webhook-format.ts";
 import type { NodeState } from "../../src/manager/liveness.ts";
 
 const AT = Date.UTC(2025, 10, 26, 4, 6, 40); // 2025-11-26T04:06:40.000Z
@@ -31,11 +29,26 @@ const rec = (over: Partial<AlertRecord> = {}): AlertRecord => ({
   at: AT,
   revision: 42,
   delivered: [],
+  dropped: [],
   ...over,
 });
 const DEAD = rec();
 const LEFT = rec({ kind: "LEFT", state: "LEFT", reason: "graceful shutdown", revision: 50 });
-const RECOVERED = rec({ kind: "RECOVERED", state: "ALIVE", reason: "recovered", revision: 60 });
+const STARTED = AT - 90_000; // 2025-11-26T04:05:10.000Z
+const RECOVERED = rec({
+  kind: "RECOVERED",
+  state: "ALIVE",
+  reason: "recovered",
+  revision: 60,
+  firingAt: STARTED,
+});
+const REJOINED = rec({
+  kind: "REJOINED",
+  state: "ALIVE",
+  reason: "rejoined",
+  revision: 70,
+  firingAt: STARTED,
+});
 
 interface AmAlert {
   status: string;
@@ -59,26 +72,38 @@ interface AmBody {
   alerts: AmAlert[];
   fleetwatch: Record<string, unknown>;
 }
-const am = (a: AlertRecord, base = URL_BASE) => alertBody(a, "alertmanager", base) as AmBody;
-const slack = (a: AlertRecord, base = URL_BASE) => alertBody(a, "slack", base) as Record<string, unknown>;
+const am = (a: AlertRecord, base = URL_BASE) => webhookBody([a], "alertmanager", base) as AmBody;
+const slack = (a: AlertRecord, base = URL_BASE) => webhookBody([a], "slack", base) as Record<string, unknown>;
 
 describe("alertKind: which transitions alert", () => {
-  const table: { from: NodeState | undefined; to: NodeState; want: string | undefined }[] = [
-    { from: "ALIVE", to: "DEAD", want: "DEAD" },
-    { from: undefined, to: "DEAD", want: "DEAD" },
-    { from: "DEAD", to: "DEAD", want: "DEAD" },
-    { from: "ALIVE", to: "LEFT", want: "LEFT" },
-    { from: "DEAD", to: "ALIVE", want: "RECOVERED" },
-    { from: undefined, to: "ALIVE", want: undefined }, // first join
-    { from: "LEFT", to: "ALIVE", want: undefined }, // rejoin after a graceful leave
-    { from: "ALIVE", to: "ALIVE", want: undefined },
+  const table: {
+    from: NodeState | undefined;
+    to: NodeState;
+    want: string | undefined;
+    onLeave: string | undefined;
+  }[] = [
+    { from: "ALIVE", to: "DEAD", want: "DEAD", onLeave: "DEAD" },
+    { from: undefined, to: "DEAD", want: "DEAD", onLeave: "DEAD" },
+    { from: "DEAD", to: "DEAD", want: "DEAD", onLeave: "DEAD" },
+    { from: "ALIVE", to: "LEFT", want: undefined, onLeave: "LEFT" }, // a leave is asked for
+    { from: "DEAD", to: "ALIVE", want: "RECOVERED", onLeave: "RECOVERED" },
+    { from: undefined, to: "ALIVE", want: undefined, onLeave: undefined }, // first join
+    { from: "LEFT", to: "ALIVE", want: undefined, onLeave: "REJOINED" }, // closes the LEFT alert
+    { from: "ALIVE", to: "ALIVE", want: undefined, onLeave: undefined },
   ];
   for (const c of table) {
-    it(`${c.from ?? "(new)"} -> ${c.to}: ${c.want ?? "no alert"}`, () => {
-      assert.equal(
-        alertKind({ type: "transition", node: "n", from: c.from, to: c.to, reason: "r", at: 1, revision: 1 }),
-        c.want,
-      );
+    it(`${c.from ?? "(new)"} -> ${c.to}: ${c.want ?? "no alert"}; with --alert-on-leave: ${c.onLeave ?? "no alert"}`, () => {
+      const effect = {
+        type: "transition",
+        node: "n",
+        from: c.from,
+        to: c.to,
+        reason: "r",
+        at: 1,
+        revision: 1,
+      } as const;
+      assert.equal(alertKind(effect, false), c.want);
+      assert.equal(alertKind(effect, true), c.onLeave);
     });
   }
 });
@@ -125,6 +150,7 @@ describe("Alertmanager webhook body (version 4)", () => {
     status: string;
     alertname: string;
     severity: string;
+    startsAt: string;
     endsAt: string;
     summary: string;
   }[] = [
@@ -134,6 +160,7 @@ describe("Alertmanager webhook body (version 4)", () => {
       status: "firing",
       alertname: "FleetwatchNodeDead",
       severity: "critical",
+      startsAt: "2025-11-26T04:06:40.000Z",
       endsAt: "0001-01-01T00:00:00Z",
       summary: "Node web-1 is DEAD (TTL expired)",
     },
@@ -143,17 +170,29 @@ describe("Alertmanager webhook body (version 4)", () => {
       status: "firing",
       alertname: "FleetwatchNodeLeft",
       severity: "info",
+      startsAt: "2025-11-26T04:06:40.000Z",
       endsAt: "0001-01-01T00:00:00Z",
       summary: "Node web-1 LEFT (graceful shutdown)",
     },
     {
-      name: "RECOVERED resolves FleetwatchNodeDead, ending at the transition",
+      name: "RECOVERED resolves FleetwatchNodeDead: starting when it died, ending at the transition",
       rec: RECOVERED,
       status: "resolved",
       alertname: "FleetwatchNodeDead",
       severity: "critical",
+      startsAt: "2025-11-26T04:05:10.000Z",
       endsAt: "2025-11-26T04:06:40.000Z",
       summary: "Node web-1 is ALIVE again (recovered)",
+    },
+    {
+      name: "REJOINED resolves FleetwatchNodeLeft (--alert-on-leave), keeping its startsAt",
+      rec: REJOINED,
+      status: "resolved",
+      alertname: "FleetwatchNodeLeft",
+      severity: "info",
+      startsAt: "2025-11-26T04:05:10.000Z",
+      endsAt: "2025-11-26T04:06:40.000Z",
+      summary: "Node web-1 rejoined (rejoined)",
     },
   ];
   it("RECOVERED resolves the very alert DEAD fired: same labels, same fingerprint", () => {
@@ -162,6 +201,10 @@ describe("Alertmanager webhook body (version 4)", () => {
     assert.deepEqual(resolved.labels, fired.labels);
     assert.equal(resolved.fingerprint, fired.fingerprint);
     assert.notEqual((am(LEFT).alerts[0] as AmAlert).fingerprint, fired.fingerprint);
+    assert.equal(
+      (am(REJOINED).alerts[0] as AmAlert).fingerprint,
+      (am(LEFT).alerts[0] as AmAlert).fingerprint,
+    );
   });
   for (const c of table) {
     it(c.name, () => {
@@ -185,7 +228,7 @@ describe("Alertmanager webhook body (version 4)", () => {
       );
       assert.equal(alert.annotations.reason, c.rec.reason);
       assert.deepEqual(body.commonAnnotations, alert.annotations);
-      assert.equal(alert.startsAt, "2025-11-26T04:06:40.000Z");
+      assert.equal(alert.startsAt, c.startsAt);
       assert.equal(alert.endsAt, c.endsAt);
       assert.equal(alert.generatorURL, `${URL_BASE}/nodes/web-1`);
       assert.equal(alert.fingerprint, labelFingerprint(alert.labels));
@@ -281,7 +324,8 @@ describe("Slack incoming-webhook body", () => {
 });
 
 describe("helpers", () => {
-  it("ALERT_FORMATS lists both formats", () => assert.deepEqual(ALERT_FORMATS, ["alertmanager", "slack"]));
+  it("WEBHOOK_FORMATS lists both formats", () =>
+    assert.deepEqual(WEBHOOK_FORMATS, ["alertmanager", "slack"]));
 
   it("idempotencyKey is <node>/<revision>", () => {
     assert.equal(idempotencyKey({ node: "web-1", revision: 42 }), "web-1/42");

@@ -1,0 +1,76 @@
+// Forgetting a node: the one etcd transaction that ctl, the console and the HTTP API share.
+//
+// Refused for an ALIVE node, atomically: the transaction compares the heartbeat key's version
+// with 0 (absent), so a node that comes back between a check and the write is never forgotten.
+// On success it deletes the registry entry (`/monitor/nodes/<node>`), the metrics key (normally
+// gone already with the lease) and, with purgeConfig, the node's config override, and it records
+// the forget under `/monitor/forgotten/<node>` (who, when, from which state). Every manager
+// watches that prefix (forget-watch.ts) and drops the node from its view, its charts and its
+// /metrics series. Idempotent: forgetting again rewrites the record and deletes nothing more.
+import type { Etcd3 } from "etcd3";
+import { z } from "zod";
+import { ConflictError, ValidationError } from "../shared/errors.ts";
+import { configKey, heartbeatKey, metricsKey, PREFIX, registryKey } from "../shared/keys.ts";
+import { nodeNameProblem } from "../shared/node-name.ts";
+
+export const FORGOTTEN_PREFIX = `${PREFIX}forgotten/`;
+export const forgottenKey = (node: string): string => `${FORGOTTEN_PREFIX}${node}`;
+
+export const ForgetRecordSchema = z.object({
+  node: z.string(),
+  /** ms since epoch on the forgetting host. */
+  at: z.number().finite(),
+  /** "ctl:alice@host", "http-api@127.0.0.1", "console", "forget-after". */
+  by: z
+    .string()
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u),
+  purgeConfig: z.boolean(),
+});
+export type ForgetRecord = z.infer<typeof ForgetRecordSchema>;
+
+export interface ForgetResult {
+  node: string;
+  /** A registry entry existed and was deleted (false: already forgotten or never persisted). */
+  removed: boolean;
+  configPurged: boolean;
+  /** etcd revision of the forget: managers drop views whose last transition is older. */
+  revision: number;
+}
+
+export interface ForgetOptions {
+  by: string;
+  now: number;
+  purgeConfig?: boolean;
+}
+
+/** Forgets `node` unless it is ALIVE (ConflictError); ValidationError for a bad name. */
+export async function forgetNode(client: Etcd3, node: string, opts: ForgetOptions): Promise<ForgetResult> {
+  const problem = nodeNameProblem(node);
+  if (problem) throw new ValidationError(problem, "node");
+  const purgeConfig = opts.purgeConfig === true;
+  const record: ForgetRecord = { node, at: opts.now, by: opts.by, purgeConfig };
+  const del = (key: string) => ({ request_delete_range: { key: Buffer.from(key), prev_kv: true } });
+  const res = await client.kv.txn({
+    compare: [{ key: Buffer.from(heartbeatKey(node)), target: "Version", result: "Equal", version: 0 }],
+    success: [
+      del(registryKey(node)),
+      del(metricsKey(node)),
+      ...(purgeConfig ? [del(configKey(node))] : []),
+      { request_put: { key: Buffer.from(forgottenKey(node)), value: Buffer.from(JSON.stringify(record)) } },
+    ],
+    failure: [],
+  });
+  if (!res.succeeded) {
+    throw new ConflictError(
+      `node "${node}" is ALIVE (its heartbeat key exists): only DEAD or LEFT nodes can be forgotten`,
+    );
+  }
+  const deleted = (i: number) => Number(res.responses[i]?.response_delete_range?.deleted ?? 0) > 0;
+  return {
+    node,
+    removed: deleted(0),
+    configPurged: purgeConfig && deleted(2),
+    revision: Number(res.header.revision),
+  };
+}
