@@ -60,6 +60,8 @@ describe("the agent's start loads only the agent", () => {
     const flagDeclarations = new Set([
       "manager/http/options.js",
       "manager/http/alert-format.js",
+      "manager/alerts/options.js",
+      "manager/alerts/webhook-format-names.js",
       "cli/ctl/register.js",
       "sim/register.js",
     ]);

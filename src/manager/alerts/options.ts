@@ -1,6 +1,6 @@
 // The `server` subcommand's alerting flags, declared here so src/cli/main.ts only adds them.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { WEBHOOK_FORMATS, type WebhookFormat } from "./webhook-format.ts";
+import { WEBHOOK_FORMATS, type WebhookFormat } from "./webhook-format-names.ts";
 
 export interface AlertCliOptions {
   alertWebhook: string[];

@@ -9,9 +9,9 @@
 import { createHash } from "node:crypto";
 import { labelFingerprint } from "./fingerprint.ts";
 import { type AlertRecord, alertName, idempotencyKey, isFiring } from "./record.ts";
+import type { WebhookFormat } from "./webhook-format-names.ts";
 
-export type WebhookFormat = "alertmanager" | "slack";
-export const WEBHOOK_FORMATS: WebhookFormat[] = ["alertmanager", "slack"];
+export { WEBHOOK_FORMATS, type WebhookFormat } from "./webhook-format-names.ts";
 
 /** Go's zero time: what Alertmanager's webhook carries as endsAt of a firing alert. */
 const ZERO_TIME = "0001-01-01T00:00:00Z";
