@@ -1,6 +1,10 @@
 // The `server` subcommand's alerting flags, declared here so src/cli/main.ts only adds them.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { WEBHOOK_FORMATS, type WebhookFormat } from "./webhook-format-names.ts";
+
+// Only commander here: src/cli/main.ts imports this file for every subcommand, the agent's
+// included, so the alerting code itself must stay out of its import graph.
+export type WebhookFormat = "alertmanager" | "slack";
+export const WEBHOOK_FORMATS: WebhookFormat[] = ["alertmanager", "slack"];
 
 export interface AlertCliOptions {
   alertWebhook: string[];
