@@ -28,6 +28,7 @@ import {
 } from "./params.ts";
 import { PrefixMirror } from "./prefix-mirror.ts";
 import { FleetMetrics } from "./prom.ts";
+import { fleetSnapshot } from "./prom-fleet.ts";
 import { SampleIntake } from "./sample-intake.ts";
 import type { MetricSample } from "./samples.ts";
 import { loadStaticFiles, type StaticFile } from "./static-files.ts";
@@ -82,10 +83,7 @@ export class FleetHttpServer {
     private readonly deps: HttpServerDeps,
   ) {
     const { manager, clock, log } = deps;
-    this.metrics = new FleetMetrics(
-      () => manager.state.nodes.values(),
-      () => manager.leaderId,
-    );
+    this.metrics = new FleetMetrics(() => fleetSnapshot(manager, (v) => this.summary(v)));
     this.config = new ConfigService(manager.client, clock);
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
@@ -152,7 +150,16 @@ export class FleetHttpServer {
       });
     });
     for (const m of this.mirrors) void m.start();
-    this.timers.push(setInterval(() => this.flush(), FLUSH_MS));
+    // A throw in a timer ends the process: one node's odd data must cost one flush, not the manager.
+    this.timers.push(
+      setInterval(() => {
+        try {
+          this.flush();
+        } catch (err) {
+          this.deps.log.error({ err }, "dashboard flush failed; trying again at the next one");
+        }
+      }, FLUSH_MS),
+    );
     this.timers.push(setInterval(() => this.intake.store.trim(clock.now()), TRIM_MS));
     for (const t of this.timers) t.unref();
     return this.url;
