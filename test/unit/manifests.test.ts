@@ -164,6 +164,8 @@ function cliProblems(program: Command, args: string[], envNames: string[]): stri
   }
   const envVars = new Set(cmd.options.map((o) => o.envVar).filter(Boolean));
   for (const name of envNames) {
+    // Read by Node itself (V8 flags for the agent, bench/RESULTS.md section 8), not by fleetwatch.
+    if (name === "NODE_OPTIONS") continue;
     if (!envVars.has(name)) problems.push(`${cmd.name()} reads no environment variable ${name}`);
   }
   return problems;

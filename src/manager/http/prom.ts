@@ -37,6 +37,7 @@ export class FleetMetrics {
   /** `metric.field` -> its series, one per exported field of the descriptor table. */
   private readonly sampleSeries = new Map<string, Gauge<"node">>();
   readonly samplesRejected: Counter<"reason">;
+  readonly sseDropped: Counter;
   readonly transitions: Counter<"to">;
   readonly watchReconnects: Counter<"watch">;
   readonly etcdLatency: Histogram<"op" | "result">;
@@ -110,6 +111,11 @@ export class FleetMetrics {
     for (const reason of ["too_large", "invalid", "too_many_fields", "too_many_names"]) {
       this.samplesRejected.inc({ reason }, 0);
     }
+    this.sseDropped = new Counter({
+      name: "fleetwatch_sse_clients_dropped_total",
+      help: "Dashboard streams closed because the client stopped reading (its buffer passed the bound)",
+      registers,
+    });
     this.alertDeliveries = new Counter({
       name: "fleetwatch_alert_deliveries_total",
       help: "Alert POSTs to webhooks and Alertmanager by result (ok: 2xx; error: anything else, retried)",
