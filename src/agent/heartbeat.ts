@@ -130,14 +130,16 @@ export class Heartbeat {
     return JSON.stringify(value);
   }
 
-  private async putHeartbeat(): Promise<void> {
+  /** Returns the revision of the put (undefined without a lease). */
+  private async putHeartbeat(): Promise<number | undefined> {
     const lease = this.leaseId;
-    if (!lease) return;
-    await this.options.client
+    if (!lease) return undefined;
+    const res = await this.options.client
       .put(heartbeatKey(this.options.node))
       .value(this.heartbeatValue())
       .lease(lease)
       .exec();
+    return Number(res.header.revision);
   }
 
   private establish(): Promise<void> {
@@ -158,7 +160,7 @@ export class Heartbeat {
           return;
         }
         this.leaseId = granted;
-        await this.putHeartbeat();
+        const putAt = (await this.putHeartbeat()) as number;
         for (const [key, value] of this.attached) {
           await this.options.client.put(key).value(value).lease(granted).exec();
         }
@@ -171,7 +173,7 @@ export class Heartbeat {
         events.established(granted, attempt + 1, this.everEstablished);
         this.everEstablished = true;
         // Not awaited: a failure to start the guard must not undo a working heartbeat.
-        if (this.options.guardKey && !this.guard) void this.startGuard().catch(() => undefined);
+        if (this.options.guardKey && !this.guard) void this.startGuard(putAt).catch(() => undefined);
         return;
       } catch (err) {
         if (granted) {
@@ -191,22 +193,18 @@ export class Heartbeat {
     }
   }
 
-  private async startGuard(): Promise<void> {
+  /** Watches the heartbeat key from just after our own put at `fromRevision`: nothing is missed. */
+  private async startGuard(fromRevision?: number): Promise<void> {
     const key = heartbeatKey(this.options.node);
-    const current = await this.options.client.get(key).exec();
-    this.guard = await ResumableWatch.start(
-      this.options.client,
-      { key },
-      Number(current.header.revision) + 1,
-      {
-        onEvents: (events) => this.onOwnKeyEvents(events),
-        // History compacted: nothing to catch up on, our next write is checked from now.
-        onResyncNeeded: () => {
-          this.guard = undefined;
-          if (!this.stop.signal.aborted) void this.startGuard().catch(() => undefined);
-        },
+    const from = fromRevision ?? Number((await this.options.client.get(key).exec()).header.revision);
+    this.guard = await ResumableWatch.start(this.options.client, { key }, from + 1, {
+      onEvents: (events) => this.onOwnKeyEvents(events),
+      // History compacted: nothing to catch up on, our next write is checked from now.
+      onResyncNeeded: () => {
+        this.guard = undefined;
+        if (!this.stop.signal.aborted) void this.startGuard().catch(() => undefined);
       },
-    );
+    });
     if (this.stop.signal.aborted) await this.guard.cancel();
   }
 

@@ -11,7 +11,7 @@ import { labelFingerprint } from "./fingerprint.ts";
 import type { WebhookFormat } from "./options.ts";
 import { type AlertRecord, alertName, idempotencyKey, isFiring } from "./record.ts";
 
-export type { WebhookFormat } from "./options.ts";
+export { WEBHOOK_FORMATS, type WebhookFormat } from "./options.ts";
 
 /** Go's zero time: what Alertmanager's webhook carries as endsAt of a firing alert. */
 const ZERO_TIME = "0001-01-01T00:00:00Z";
