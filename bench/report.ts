@@ -1,5 +1,6 @@
 // bench/results.json -> bench/RESULTS.md: the machine, then one table per scenario and
 // the issue's goals, each marked met or not met with the measured figure.
+import { renderFootprint } from "./report-footprint.ts";
 import { fmtMs, type Summary } from "./stats.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the report reads the results it just wrote.
@@ -32,6 +33,11 @@ export function renderMarkdown(report: Any): string {
     `| shared machine | ${m.sharedMachine} |`,
   );
   out.push("");
+  if (report.carriedOver)
+    out.push(
+      `Only ${report.only.join(", ")} ran in this run; the other sections are carried over from the run of ${report.carriedOver.date} (commit ${report.carriedOver.commit}, ${report.carriedOver.mode} mode).`,
+      "",
+    );
 
   const c = r.crash;
   if (c) {
@@ -200,10 +206,12 @@ export function renderMarkdown(report: Any): string {
   if (ag) {
     out.push("## 7. Agent footprint", "");
     out.push(
-      `One real \`fleetwatch agent --quiet\` at interval ${ag.intervalS} s, sampled from /proc over ${ag.seconds} s: RSS ${ag.rssMB} MB, CPU ${ag.cpuPct} % of one core (Node.js + tsx; no build step).`,
+      `One real \`fleetwatch agent --quiet\` at interval ${ag.intervalS} s, sampled from /proc over ${ag.seconds} s: RSS ${ag.rssMB} MB, CPU ${ag.cpuPct} % of one core(${ag.runtime ?? "Node.js + tsx; no build step"}).`,
       "",
     );
   }
+
+  if (r.footprint) renderFootprint(r.footprint, out, goals);
 
   for (const [name, err] of Object.entries(report.errors ?? {}))
     out.push(`**Scenario ${name} failed:** ${String(err)}`, "");

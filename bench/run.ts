@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { type Bench, FloorWatcher, machineInfo, startBenchEtcd, startServer } from "./env.ts";
 import { renderMarkdown } from "./report.ts";
 import { crashScenario } from "./scenarios/crash.ts";
+import { footprintScenario } from "./scenarios/footprint.ts";
 import {
   agentScenario,
   coldStartScenario,
@@ -47,6 +48,7 @@ const SCENARIOS: Scenario[] = [
         : { n1000: await coldStartScenario(b, 1000, 1) },
   },
   { name: "agent", title: "7. Agent footprint", run: agentScenario },
+  { name: "footprint", title: "8. Agent footprint beside its floors (one run)", run: footprintScenario },
 ];
 
 function parseArgs(argv: string[]): { full: boolean; only: string[] } {
@@ -78,6 +80,19 @@ function parseArgs(argv: string[]): { full: boolean; only: string[] } {
     process.exit(2);
   }
   return out;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: an earlier run's report, merged as it was written.
+function readPreviousReport(): any {
+  try {
+    const previous = JSON.parse(readFileSync(join(HERE, "results.json"), "utf8"));
+    // A report that itself carried sections over keeps naming the run they came from.
+    return previous.carriedOver
+      ? { ...previous, machine: { ...previous.machine, ...previous.carriedOver } }
+      : previous;
+  } catch {
+    return undefined;
+  }
 }
 
 async function main(): Promise<void> {
@@ -115,13 +130,18 @@ async function main(): Promise<void> {
     await floor?.close().catch(() => undefined);
     await etcd.stop().catch(() => undefined);
   }
+  // --only re-runs some scenarios: the others keep the figures of the last full report.
+  const previous = args.only.length ? readPreviousReport() : undefined;
   const report = {
     mode: args.full ? "full" : "quick",
     only: args.only.length ? args.only : undefined,
+    carriedOver: previous
+      ? { date: previous.machine?.date, commit: previous.machine?.commit, mode: previous.mode }
+      : undefined,
     durationS: Math.round((Date.now() - started) / 1000),
     ttlS: TTL,
     machine,
-    results,
+    results: { ...previous?.results, ...results },
     errors,
   };
   writeFileSync(join(HERE, "results.json"), `${JSON.stringify(report, null, 2)}\n`);

@@ -77,8 +77,8 @@ function readBuildInfo(root) {
 }
 
 /**
- * Why dist/ must be rebuilt, or undefined when it is current: missing, older than a
- * source or build input, or built from another commit (so `--version` does not lie).
+ * Why dist/ must be rebuilt, or undefined when it is current: missing, or older than a
+ * source or build input (git gives a file it changes on checkout or merge a new mtime).
  * @param {string} root
  * @returns {string | undefined}
  */
@@ -94,11 +94,21 @@ export function buildStaleReason(root = REPO_ROOT) {
   ];
   const newer = inputs.find((path) => (mtimeMs(path) ?? 0) > built);
   if (newer) return `${relative(root, newer)} is newer than dist/`;
-  const recorded = readBuildInfo(root)?.commit;
-  const current = gitCommit(root);
-  if (current !== undefined && recorded !== current)
-    return `dist/ was built from ${recorded ?? "no commit"}, the checkout is ${current}`;
   return undefined;
+}
+
+/**
+ * Records the checkout's commit in dist/build-info.json when only the commit changed
+ * (a commit of the sources dist/ was built from): same code, no recompile needed.
+ * @param {string} root
+ * @param {(line: string) => void} log
+ */
+function refreshCommit(root, log) {
+  const info = readBuildInfo(root);
+  const current = gitCommit(root);
+  if (!info || current === undefined || info.commit === current) return;
+  writeFileSync(join(root, "dist", BUILD_INFO), `${JSON.stringify({ ...info, commit: current }, null, 2)}\n`);
+  log(`build: dist/ is current; recorded commit ${current} (was ${info.commit ?? "none"})`);
 }
 
 /**
@@ -150,7 +160,10 @@ export function build({ root = REPO_ROOT, log = (line) => console.error(line) } 
  */
 export function ensureBuild({ root = REPO_ROOT, log = (line) => console.error(line) } = {}) {
   const reason = buildStaleReason(root);
-  if (!reason) return false;
+  if (!reason) {
+    refreshCommit(root, log);
+    return false;
+  }
   log(`build: ${reason}; compiling src/ into dist/`);
   build({ root, log });
   return true;

@@ -348,6 +348,7 @@ export async function agentScenario(b: Bench) {
   return {
     seconds,
     intervalS: 10,
+    runtime: "compiled dist/",
     rssMB: z ? mb(z.rss) : undefined,
     cpuPct: a && z ? Math.round(cpuPercent(a, z) * 100) / 100 : undefined,
   };

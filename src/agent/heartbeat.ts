@@ -66,7 +66,8 @@ export class Heartbeat {
         established: (lease, attempts, isRecovery) => {
           events.established(lease, attempts, isRecovery);
           // Not awaited: a failure to start the guard must not undo a working heartbeat.
-          if (options.guardKey && !this.guard) void this.startGuard().catch(() => undefined);
+          if (options.guardKey && !this.guard)
+            void this.startGuard(this.session.writtenRevision(this.key)).catch(() => undefined);
         },
         lost: (reason) => events.lost(reason),
         // A write under a live lease (an ack) is retried quietly, as before the session.
@@ -140,21 +141,17 @@ export class Heartbeat {
     return JSON.stringify(value);
   }
 
-  private async startGuard(): Promise<void> {
-    const current = await this.options.client.get(this.key).exec();
-    this.guard = await ResumableWatch.start(
-      this.options.client,
-      { key: this.key },
-      Number(current.header.revision) + 1,
-      {
-        onEvents: (events) => this.onOwnKeyEvents(events),
-        // History compacted: nothing to catch up on, our next write is checked from now.
-        onResyncNeeded: () => {
-          this.guard = undefined;
-          if (this.session.isOpen) void this.startGuard().catch(() => undefined);
-        },
+  /** Watches the heartbeat key from just after our own put at `fromRevision`: nothing is missed. */
+  private async startGuard(fromRevision?: number): Promise<void> {
+    const from = fromRevision || Number((await this.options.client.get(this.key).exec()).header.revision);
+    this.guard = await ResumableWatch.start(this.options.client, { key: this.key }, from + 1, {
+      onEvents: (events) => this.onOwnKeyEvents(events),
+      // History compacted: nothing to catch up on, our next write is checked from now.
+      onResyncNeeded: () => {
+        this.guard = undefined;
+        if (this.session.isOpen) void this.startGuard().catch(() => undefined);
       },
-    );
+    });
     if (!this.session.isOpen) await this.guard.cancel();
   }
 

@@ -2,6 +2,7 @@
 // prints the lab's console lines. All I/O policy lives in the modules it wires.
 
 import os from "node:os";
+import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
 import { errorMessage, ValidationError } from "../shared/errors.ts";
 import { escapeControlLines } from "../shared/escape.ts";
@@ -151,6 +152,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
+  // With a node certificate, say once whether this etcd keeps the per-node promises.
+  if (tls?.cert) void reportEtcdAdvisories(client, say, log);
   try {
     await heartbeat.start();
   } catch (err) {

@@ -198,6 +198,16 @@ export function buildProgram(): Command {
       const { runAuthSetup } = await import("../security/main.ts");
       await runAuthSetup(opts);
     });
+  withEtcdOptions(
+    auth.command("remove").description("delete nodes' etcd users and roles (revoke their certificates too)"),
+  )
+    .addOption(
+      new Option("--nodes <names>", "nodes to remove, comma-separated").argParser(csvArg).default([]),
+    )
+    .action(async (opts: CommonOptions & { nodes: string[] }) => {
+      const { runAuthRemove } = await import("../security/main.ts");
+      await runAuthRemove(opts);
+    });
 
   registerSimCommand(program, withEtcdOptions);
 

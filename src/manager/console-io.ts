@@ -22,6 +22,9 @@ export function openConsole(onLine: (line: string) => Promise<void>, onClose: ()
     // One command at a time, in the order typed.
     busy = busy
       .then(() => onLine(line))
+      // A command that fails unexpectedly is reported; it must not become an unhandled
+      // rejection (which ends the process) nor stop the console.
+      .catch((err: unknown) => io.print(`Error: ${err instanceof Error ? err.message : String(err)}`))
       .then(() => {
         if (tty) rl.prompt();
       });
@@ -35,7 +38,7 @@ export function openConsole(onLine: (line: string) => Promise<void>, onClose: ()
   // lab's Ctrl+C on the server did.
   rl.on("SIGINT", onClose);
   if (tty) rl.prompt();
-  return {
+  const io: ConsoleIO = {
     print(raw: string) {
       // The last line of defence: whatever a line was built from, no control character
       // reaches the terminal (stored strings are escaped, newlines included, where they
@@ -52,4 +55,5 @@ export function openConsole(onLine: (line: string) => Promise<void>, onClose: ()
     },
     close: () => rl.close(),
   };
+  return io;
 }

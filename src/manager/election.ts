@@ -44,6 +44,7 @@ export class LeaderElection {
   private term: number | undefined;
   private readonly session: Session;
   private watch: ResumableWatch | undefined;
+  private leaderWatch: ResumableWatch | undefined;
   private readonly stop = new AbortController();
   private campaigning: Promise<void> | undefined;
   /** Grants that failed in a row: after a few the view says the leader is unknown. */
@@ -86,6 +87,7 @@ export class LeaderElection {
   async resign(): Promise<void> {
     this.stop.abort();
     await this.watch?.cancel();
+    await this.leaderWatch?.cancel();
     this.term = undefined;
     await this.session.revoke().catch(() => undefined);
   }
@@ -123,6 +125,7 @@ export class LeaderElection {
           if (this.session.leaseId !== lease) continue; // lost meanwhile: the key goes with it
           this.term = Number(res.header.revision); // the put's revision is the key's create_revision
           this.options.onChange({ role: "leader", term: this.term });
+          void this.watchOwnKey(this.term, lease).catch(() => undefined);
           return;
         }
         const current = res.responses[0]?.response_range?.kvs[0];
@@ -170,6 +173,29 @@ export class LeaderElection {
         else this.watch = w;
       });
     });
+  }
+
+  /**
+   * While leading: if our key is deleted or overwritten off our lease (`etcdctl put`), we no
+   * longer lead in any way a standby can see - the standbys clear the stray value and
+   * campaign. Step down at once and campaign too, rather than claim to lead.
+   */
+  private async watchOwnKey(term: number, lease: string): Promise<void> {
+    const watch = await ResumableWatch.start(this.options.client, { key: LEADER_KEY }, term + 1, {
+      onEvents: (events) => {
+        if (this.term !== term) return;
+        if (events.some((e) => e.type === "delete" || (e.lease !== undefined && e.lease !== lease))) {
+          this.term = undefined;
+          void this.leaderWatch?.cancel();
+          this.options.onChange({ role: "follower", leader: undefined });
+          if (!this.stop.signal.aborted) void this.campaign();
+        }
+      },
+      onResyncNeeded: () => undefined, // compacted: the next leader write's guard still decides
+    });
+    // Events can arrive before start() resolves: cancel here when leadership already ended.
+    if (this.term !== term) await watch.cancel();
+    else this.leaderWatch = watch;
   }
 
   /** Deletes a leader key that holds no leader, if it is still the value we saw. */

@@ -82,8 +82,14 @@ export async function runServer(
   // Acks arrive in bursts (a fleet default change): gather a burst, then print it.
   let acks: NodeAck[] = [];
   const flushAcks = () => {
-    for (const line of ackLines(acks)) io.print(line);
+    const burst = acks;
     acks = [];
+    // Runs in a timer: a throw here would end the process.
+    try {
+      for (const line of ackLines(burst)) io.print(line);
+    } catch (err) {
+      log.error({ err }, "could not print config acknowledgements");
+    }
   };
   manager.subscribe((effect) => {
     if (effect.type === "config-ack") {

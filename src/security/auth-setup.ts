@@ -7,7 +7,9 @@ import {
   type Etcd3,
   EtcdPermissionDeniedError,
   EtcdRoleExistsError,
+  EtcdRoleNotFoundError,
   EtcdUserExistsError,
+  EtcdUserNotFoundError,
   type IPermissionRequest,
   Range,
 } from "etcd3";
@@ -89,6 +91,51 @@ export async function setupAuth(client: Etcd3, nodes: string[]): Promise<string[
   }
   lines.push("auth enabled: clients are now the user named by their certificate's common name");
   return lines;
+}
+
+/**
+ * Deletes each node's etcd user and role (a node that left). Idempotent: one already gone is
+ * reported, not an error. Run with the root certificate. Revoking the certificate is
+ * `ctl certs revoke` (src/security/crl.ts): without it the certificate still connects.
+ */
+export async function removeNodeAuth(client: Etcd3, nodes: string[]): Promise<string[]> {
+  for (const node of nodes) {
+    const problem = nodeUserProblem(node);
+    if (problem) throw new ValidationError(`--nodes: ${problem}`, "nodes");
+  }
+  const lines: string[] = [];
+  try {
+    for (const node of nodes) {
+      lines.push(
+        (await ignoreNotFound(() => client.user(node).delete()))
+          ? `deleted user ${node}`
+          : `user ${node} did not exist`,
+      );
+      lines.push(
+        (await ignoreNotFound(() => client.role(nodeRole(node)).delete()))
+          ? `deleted role ${nodeRole(node)}`
+          : `role ${nodeRole(node)} did not exist`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof EtcdPermissionDeniedError) {
+      throw new FleetwatchError(
+        "etcd denied deleting users and roles: run it with the root certificate (--etcd-cert <certs>/clients/root.crt --etcd-key <certs>/clients/root.key)",
+      );
+    }
+    throw err;
+  }
+  return lines;
+}
+
+async function ignoreNotFound(call: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await call();
+    return true;
+  } catch (err) {
+    if (err instanceof EtcdUserNotFoundError || err instanceof EtcdRoleNotFoundError) return false;
+    throw err;
+  }
 }
 
 export function describePermissions(spec: RoleSpec): string {

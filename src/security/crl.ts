@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ValidationError } from "../shared/errors.ts";
+import { printable } from "../shared/node-name.ts";
 import { caPaths, clientPaths, openssl } from "./certs.ts";
 
 /** The CRL is re-signed on every change; its nextUpdate is this far out (etcd does not check it). */
@@ -65,6 +66,13 @@ export function ensureCrl(dir: string): boolean {
  * revoked serial; throws when there is no certificate for `user` in `dir`.
  */
 export function revokeClientCert(dir: string, user: string, now = new Date()): RevokedCert {
+  // The name becomes a path under clients/: "../ca" must not reach the CA's own files.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(user) || user.includes("..")) {
+    throw new ValidationError(
+      `"${printable(user)}" is not a certificate name in ${join(dir, "clients")}`,
+      "user",
+    );
+  }
   const paths = clientPaths(dir, user);
   if (!existsSync(paths.cert)) {
     throw new ValidationError(

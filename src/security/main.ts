@@ -5,7 +5,7 @@ import { ValidationError } from "../shared/errors.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
 import type { CommonOptions } from "../shared/options.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
-import { setupAuth } from "./auth-setup.ts";
+import { removeNodeAuth, setupAuth } from "./auth-setup.ts";
 import { caPaths, clientPaths, ensureCa, ensureClientCert, ensureLocalCerts, serverPaths } from "./certs.ts";
 import { crlPath, ensureCrl, revokeClientCert } from "./crl.ts";
 
@@ -41,7 +41,7 @@ export function runCertsRevoke(users: string[], opts: CertsOptions): void {
   console.log(
     `CRL ${crlPath(opts.certsDir)} updated: etcd started with --client-crl-file ${crlPath(opts.certsDir)} refuses ` +
       "new connections with it at once; restart etcd members (or the node) to close connections already open. " +
-      "Also remove the etcd user: etcdctl user delete <node>; etcdctl role delete fleetwatch-node-<node>",
+      "Also remove the etcd user: fleetwatch ctl auth remove --nodes <node> (with the root certificate)",
   );
 }
 
@@ -56,6 +56,22 @@ export async function runAuthSetup(opts: CommonOptions & { nodes: string[] }): P
   const client = createEtcdClient({ endpoints: opts.etcd, tls: loadEtcdTls(opts) });
   try {
     for (const line of await setupAuth(client, opts.nodes)) console.log(line);
+  } finally {
+    client.close();
+  }
+}
+
+export async function runAuthRemove(opts: CommonOptions & { nodes: string[] }): Promise<void> {
+  if (opts.nodes.length === 0) throw new ValidationError("give the nodes to remove: --nodes a,b", "nodes");
+  if (!opts.etcdCert) {
+    throw new ValidationError(
+      "ctl auth remove needs the root client certificate (--etcd-ca, --etcd-cert, --etcd-key)",
+      "etcd-cert",
+    );
+  }
+  const client = createEtcdClient({ endpoints: opts.etcd, tls: loadEtcdTls(opts) });
+  try {
+    for (const line of await removeNodeAuth(client, opts.nodes)) console.log(line);
   } finally {
     client.close();
   }

@@ -185,6 +185,12 @@ export class Session {
     return this.state === "open" && this.isWritten(key, version);
   }
 
+  /** The revision of `key`'s last write under the held lease (0: none, or the port did not say). */
+  writtenRevision(key: string): number {
+    const written = this.keys.get(key)?.written;
+    return written && written.lease === this.lease ? written.revision : 0;
+  }
+
   /** Stops renewing without revoking: etcd expires the lease (and its keys) after its TTL. */
   orphan(): string | undefined {
     if (this.state !== "open") return undefined;

@@ -233,3 +233,26 @@ test("undelivered records are pruned on the same 7-day rule as delivered ones", 
   });
   assert.deepEqual(await outboxKeys(), [alertKey("fresh", 7)]);
 });
+
+test("a firing record left behind by an older manager (its resolution already delivered) is dropped, not sent after it", async () => {
+  const received: string[] = [];
+  const hook = await receiver((_req, res, body) => {
+    received.push(JSON.stringify(JSON.parse(body).fleetwatch));
+    res.writeHead(200).end();
+  });
+  const id = webhookId(hook);
+  const now = Date.now();
+  await client.put(alertKey("stale-1", 20)).value(JSON.stringify(record("stale-1", 20, now - 60_000)));
+  const recovered = { ...record("stale-1", 30, now - 30_000, [id]), kind: "RECOVERED", state: "ALIVE" };
+  await client.put(alertKey("stale-1", 30)).value(JSON.stringify(recovered));
+  const server = await startServer(etcd.endpoints, ["--alert-webhook", hook]);
+  await server.waitForLine(/now leading/, { timeoutMs: 20_000 });
+  await waitFor(
+    async () => {
+      const value = await client.get(alertKey("stale-1", 20)).string();
+      return value !== null && (JSON.parse(value) as { dropped?: string[] }).dropped?.includes(id) === true;
+    },
+    { timeoutMs: 15_000, message: "the stale DEAD record marked dropped" },
+  );
+  assert.deepEqual(received, [], "nothing sent: the receiver already has the resolution");
+});

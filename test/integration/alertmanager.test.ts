@@ -25,6 +25,7 @@ import {
 let etcd: EtcdCluster | undefined;
 let alertmanager: ManagedProcess | undefined;
 let dir: string | undefined;
+let alertmanagerUrl = "";
 after(async () => {
   await stopAll();
   await alertmanager?.stop();
@@ -95,6 +96,7 @@ async function startAlertmanager(receiverUrl: string): Promise<string> {
     { name: "alertmanager" },
   );
   const url = `http://127.0.0.1:${port}`;
+  alertmanagerUrl = url;
   await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, {
     timeoutMs: 20_000,
     intervalMs: 100,
@@ -255,4 +257,44 @@ test("Alertmanager: a dead node's alert is active (Alertmanager's fingerprint), 
     assert.equal(labelFingerprint(labels), stored?.fingerprint, JSON.stringify(labels));
   }
   assert.equal(labelFingerprint(sets[0] ?? {}), "558d0d7777db0eb9");
+});
+
+test("Alertmanager: a takeover re-pushes the firing set at once, including a death seen while no manager led", async (t) => {
+  assert.ok(etcd && alertmanager, "runs after the first test, on its Alertmanager");
+  await stopAll();
+  const am = alertmanagerUrl;
+  const first = await startServer(etcd.endpoints, ["--alertmanager", am]);
+  await first.waitForLine(/now leading/, { timeoutMs: 20_000 });
+  const second = await startServer(etcd.endpoints, ["--alertmanager", am]);
+  await second.waitForLine(/Standing by/, { timeoutMs: 20_000 });
+  const doomed = await startAgent("to-1", etcd.endpoints, ["--ttl", "2"]);
+  const later = await startAgent("to-2", etcd.endpoints, ["--ttl", "2"]);
+  await second.waitForLine(aliveLine("to-2"));
+
+  await doomed.kill("SIGKILL");
+  const [before] = await waitForValue(
+    async () => {
+      const alerts = await activeAlerts(am, "to-1");
+      return alerts.length > 0 ? alerts : undefined;
+    },
+    { timeoutMs: 30_000, message: "to-1 active, pushed by the first leader" },
+  );
+  // The leader dies; while nobody leads, another node dies.
+  await first.kill("SIGKILL");
+  await later.kill("SIGKILL");
+  const killedAt = Date.now();
+  await second.waitForLine(/now leading/, { timeoutMs: 30_000 });
+  const [rePushed] = await waitForValue(
+    async () => {
+      const alerts = await activeAlerts(am, "to-1");
+      return alerts[0] && alerts[0].endsAt > (before?.endsAt ?? "") ? alerts : undefined;
+    },
+    { timeoutMs: 15_000, message: "to-1 re-pushed by the new leader (a later endsAt)" },
+  );
+  assert.equal(rePushed?.startsAt, before?.startsAt, "the same alert, same start");
+  await waitFor(async () => (await activeAlerts(am, "to-2")).length > 0, {
+    timeoutMs: 30_000,
+    message: "to-2, which died during the takeover, active",
+  });
+  t.diagnostic(`leader kill -9 -> to-2's alert active via the new leader: ${Date.now() - killedAt} ms`);
 });

@@ -115,6 +115,9 @@ test("forget: refused for ALIVE, removes a DEAD node from the API, /metrics and 
 });
 
 test("server --forget-after: the leader forgets a DEAD node once it stayed DEAD that long", async () => {
+  // Only the leader forgets: the previous test's manager (leading, without --forget-after)
+  // and its agents go first, so this manager is the one that leads.
+  await stopAll();
   const server = await startServer(etcd.endpoints, ["--forget-after", "3s"]);
   await server.waitForLine(/^\[Forget\] DEAD and LEFT nodes are forgotten 3 s after/, { timeoutMs: 5_000 });
   const agent = await startAgent("auto-1", etcd.endpoints, ["--ttl", "2"]);

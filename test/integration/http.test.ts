@@ -183,7 +183,9 @@ describe("HTTP API", () => {
     await refused(400, put('{"metrics": ["cpu", "gpu"]}'), "metrics");
     await refused(400, put('{"metrics": ["cpu", "cpu"]}'), "metrics");
     await refused(400, put('{"intervall": 5}'), "intervall");
-    await refused(400, put("[1, 2]"), "value");
+    await refused(400, put("[1, 2]"), "body"); // not an object: the body is the problem
+    await refused(400, put("null"), "body");
+    await refused(400, put('"interval"'), "body");
     await refused(
       400,
       () => call("PUT", "/api/config/default", { raw: '{"interval": -1}', token: TOKEN }),

@@ -59,7 +59,7 @@ describe("the agent's start loads only the agent", () => {
     // Flag declarations stay static so src/cli/main.ts reads as one list of commands and flags.
     const flagDeclarations = new Set([
       "manager/http/options.js",
-      "manager/http/alert-format.js",
+      "manager/alerts/options.js",
       "cli/ctl/register.js",
       "sim/register.js",
     ]);

@@ -11,6 +11,7 @@ import { nextForHook, type StoredRecord } from "../../src/manager/alerts/deliver
 import { labelFingerprint } from "../../src/manager/alerts/fingerprint.ts";
 import { parseGroupWait } from "../../src/manager/alerts/options.ts";
 import { type AlertRecord, decodeRecord, recordFor } from "../../src/manager/alerts/record.ts";
+import { Semaphore } from "../../src/manager/alerts/semaphore.ts";
 import { batchIdempotencyKey, webhookBody } from "../../src/manager/alerts/webhook-format.ts";
 import type { NodeView } from "../../src/manager/liveness.ts";
 
@@ -217,5 +218,34 @@ describe("grouped webhook bodies (--alert-group-wait)", () => {
     assert.throws(() => parseGroupWait("soon"));
     assert.throws(() => parseGroupWait("1h"));
     assert.throws(() => parseGroupWait("11m"));
+  });
+});
+
+describe("Semaphore: the cap on concurrent POSTs", () => {
+  it("never runs more than its limit at once, and runs every task", async () => {
+    const gate = new Semaphore(3);
+    let running = 0;
+    let most = 0;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        gate.run(async () => {
+          running++;
+          most = Math.max(most, running);
+          await new Promise((r) => setImmediate(r));
+          running--;
+          return i;
+        }),
+      ),
+    );
+    assert.equal(most, 3);
+    assert.deepEqual(
+      results,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+  });
+  it("a failing task frees its slot", async () => {
+    const gate = new Semaphore(1);
+    await assert.rejects(gate.run(() => Promise.reject(new Error("boom"))));
+    assert.equal(await gate.run(async () => "next"), "next");
   });
 });

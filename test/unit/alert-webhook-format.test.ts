@@ -9,13 +9,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { labelFingerprint } from "../../src/manager/alerts/fingerprint.ts";
+import { WEBHOOK_FORMATS } from "../../src/manager/alerts/options.ts";
 import { type AlertRecord, alertKind, idempotencyKey } from "../../src/manager/alerts/record.ts";
-import {
-  dashboardUrl,
-  slackEscape,
-  WEBHOOK_FORMATS,
-  webhookBody,
-} from "../../src/manager/alerts/webhook-format.ts";
+import { dashboardUrl, slackEscape, webhookBody } from "../../src/manager/alerts/webhook-format.ts";
 import type { NodeState } from "../../src/manager/liveness.ts";
 
 const AT = Date.UTC(2025, 10, 26, 4, 6, 40); // 2025-11-26T04:06:40.000Z

@@ -1,7 +1,7 @@
 // The pure parts of certificate revocation: openssl's CA database lines the CRL is signed from.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { opensslDbTime, revokedDbLine, revokedSerials } from "../../src/security/crl.ts";
+import { opensslDbTime, revokeClientCert, revokedDbLine, revokedSerials } from "../../src/security/crl.ts";
 
 describe("CRL database", () => {
   it("writes times as openssl's YYMMDDHHMMSSZ in UTC", () => {
@@ -30,5 +30,19 @@ describe("CRL database", () => {
       "",
     ].join("\n");
     assert.deepEqual([...revokedSerials(text)], ["1ABC"]);
+  });
+});
+
+describe("revokeClientCert refuses names that are not a certificate under clients/", () => {
+  for (const name of ["../ca", "..", "a/b", "", ".hidden", "x\u001b"]) {
+    it(JSON.stringify(name), () => {
+      assert.throws(() => revokeClientCert("/nonexistent-certs", name), /is not a certificate name/);
+    });
+  }
+  it("a valid name without a certificate: nothing to revoke", () => {
+    assert.throws(
+      () => revokeClientCert("/nonexistent-certs", "node-1"),
+      /no certificate for "node-1".*nothing to revoke/,
+    );
   });
 });

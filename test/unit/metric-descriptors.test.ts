@@ -65,7 +65,16 @@ describe("producers emit exactly the declared fields", () => {
   });
 
   test("the exporter shows every declared Prometheus series of a node, with its type", async () => {
-    const metrics = new FleetMetrics(() => []);
+    // Sample series are exported for ALIVE nodes only (test/unit/prom-conventions.test.ts).
+    let known = true;
+    const metrics = new FleetMetrics(() => ({
+      nodes: known
+        ? [{ node: "n-1", state: "ALIVE", lastHeartbeat: 1_000, compliance: { status: "in-sync" } }]
+        : [],
+      leading: true,
+      leaderId: "m-1",
+      ready: true,
+    }));
     const values = new SyntheticSampler().sample(METRIC_NAMES, 10);
     const decoded = decodeSample(encodeSample(1_000, 10, values));
     assert.ok(decoded.ok);
@@ -77,6 +86,7 @@ describe("producers emit exactly the declared fields", () => {
     }
     assert.doesNotMatch(text, /evil/, "a node cannot add series the table does not declare");
     metrics.forgetNodeSamples("n-1");
+    known = false;
     assert.doesNotMatch((await metrics.render()).body, /node="n-1"/);
   });
 });

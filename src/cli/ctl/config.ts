@@ -17,6 +17,7 @@ import { describeRemoval, describeStored, versionsTable } from "../../config/vie
 import { systemClock } from "../../shared/clock.ts";
 import { decodeStored } from "../../shared/decode.ts";
 import { ValidationError } from "../../shared/errors.ts";
+import { jsonKind } from "../../shared/json-kind.ts";
 import { heartbeatKey } from "../../shared/keys.ts";
 import { BUILTIN_DEFAULT_CONFIG, type ConfigOverride, HeartbeatSchema } from "../../shared/schema.ts";
 import { textTable } from "../../shared/text-table.ts";
@@ -248,6 +249,13 @@ export async function buildSetInput(opts: SetCliOptions): Promise<{ value: Confi
   let input: Record<string, unknown> = {};
   if (opts.fromFile !== undefined) {
     const fromFile = await readConfigFile(opts.fromFile);
+    // A JSON or YAML string holding JSON is text, not a config: never parsed a second time.
+    if (typeof fromFile !== "object" || fromFile === null || Array.isArray(fromFile)) {
+      throw new ValidationError(
+        `${opts.fromFile} must hold one object like {"interval": 10, "metrics": ["cpu"]}, not ${jsonKind(fromFile)}`,
+        "value",
+      );
+    }
     // Validated on its own first, so a bad file is reported as the file's problem.
     input = { ...validateOverrideInput(fromFile) };
   }

@@ -1,6 +1,9 @@
 // The `server` subcommand's alerting flags, declared here so src/cli/main.ts only adds them.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { WEBHOOK_FORMATS, type WebhookFormat } from "./webhook-format.ts";
+
+/** Webhook body formats (webhook-format.ts); declared here so the flags import nothing heavy. */
+export const WEBHOOK_FORMATS = ["alertmanager", "slack"] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 
 export interface AlertCliOptions {
   alertWebhook: string[];
@@ -71,7 +74,7 @@ export function withAlertOptions(cmd: Command): Command {
     )
     .addOption(
       new Option("--alert-format <format>", "webhook body format")
-        .choices(WEBHOOK_FORMATS)
+        .choices([...WEBHOOK_FORMATS])
         .env("FLEETWATCH_ALERT_FORMAT")
         .default("alertmanager"),
     )

@@ -1,7 +1,7 @@
 // Alert webhooks: a POST per alerting transition (see record.ts for which) to each
 // configured URL, in order per node, retried, and sent once even across a manager crash.
 //
-// Outbox in etcd: when a transition is seen, the leader creates the record
+// Outbox in etcd (outbox-store.ts): when a transition is seen, the leader creates the record
 // `/monitor/alerts/<node>/<revision>` (put-if-absent, guarded by its leadership term, so a
 // deposed leader cannot write) before any POST. Each webhook that answers 2xx is added to
 // the record's `delivered` list (a superseded firing record to `dropped`). On taking the
@@ -26,22 +26,14 @@ import type { Logger } from "../../shared/log.ts";
 import type { EtcdTimer } from "../http/prom.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import { isPendingFor, nextForHook, type StoredRecord } from "./delivery-order.ts";
+import { OutboxStore } from "./outbox-store.ts";
 import { postJson } from "./post.ts";
-import {
-  ALERTS_PREFIX,
-  type AlertRecord,
-  alertKey,
-  decodeRecord,
-  decodeStoredRecord,
-  recordFor,
-} from "./record.ts";
+import { type AlertRecord, recordFor } from "./record.ts";
 import { Semaphore } from "./semaphore.ts";
 import { batchIdempotencyKey, type WebhookFormat, webhookBody } from "./webhook-format.ts";
 
 /** Transitions up to this old without a record are recorded on taking the lead. */
 export const CATCH_UP_MS = 10 * 60 * 1000;
-/** Records are kept this long (they also guard against duplicates), then pruned, delivered or not. */
-export const RECORD_RETENTION_MS = 7 * 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 3600 * 1000;
 const RETRY = { initialMs: 500, maxMs: 60_000 };
 /** POSTs in flight at once, across all webhooks and records. */
@@ -81,13 +73,14 @@ export class WebhookOutbox {
   private term: AbortController | undefined;
   /** Record creation is serialized so the duplicate check sees earlier records. */
   private queue: Promise<void> = Promise.resolve();
-  /** Per node, oldest first: records with something pending for some webhook. */
+  /** Per node, oldest first, from its oldest record still pending for some webhook. */
   private readonly records = new Map<string, StoredRecord[]>();
-  private readonly marking = new Map<string, Promise<void>>();
+  private readonly store: OutboxStore;
   private wakeups: (() => void)[] = [];
 
   constructor(private readonly o: OutboxOptions) {
     this.hooks = o.webhooks.map((url) => ({ url, id: webhookId(url) }));
+    this.store = new OutboxStore(o);
   }
 
   /** This manager leads now: load the outbox, catch up, start delivering. */
@@ -97,10 +90,7 @@ export class WebhookOutbox {
     this.term = term;
     this.enqueue(term.signal, () => this.catchUp(term.signal));
     for (const hook of this.hooks) void this.deliverLoop(hook, term.signal);
-    const prune = setInterval(
-      () => this.enqueue(term.signal, () => this.loadAndPrune(term.signal)),
-      PRUNE_EVERY_MS,
-    );
+    const prune = setInterval(() => this.enqueue(term.signal, () => this.load(term.signal)), PRUNE_EVERY_MS);
     prune.unref();
     term.signal.addEventListener("abort", () => clearInterval(prune), { once: true });
   }
@@ -143,7 +133,7 @@ export class WebhookOutbox {
   }
 
   private async catchUp(signal: AbortSignal): Promise<void> {
-    await this.loadAndPrune(signal);
+    await this.load(signal);
     const now = this.o.clock.now();
     for (const view of this.o.views().values()) {
       for (let i = 0; i < view.history.length && !signal.aborted; i++) {
@@ -155,80 +145,25 @@ export class WebhookOutbox {
     }
   }
 
-  /** Reads every record: prunes the expired, keeps the pending; what does not decode is reported and skipped. */
-  private async loadAndPrune(signal: AbortSignal): Promise<void> {
-    const { client, timed } = this.o;
-    const all = await timed("range", () => client.getAll().prefix(ALERTS_PREFIX).exec());
-    const now = this.o.clock.now();
-    for (const kv of all.kvs) {
-      if (signal.aborted) return;
-      const key = kv.key.toString();
-      const record = decodeStoredRecord({
-        key,
-        value: kv.value.toString(),
-        revision: Number(kv.mod_revision),
-      });
-      if (!record) continue;
-      if (now - record.at > RECORD_RETENTION_MS) await this.guardedDelete(key);
-      else if (this.hooks.some((h) => isPendingFor(record, h.id))) this.remember({ key, record });
-    }
-    this.wake();
-  }
-
-  private async guardedDelete(key: string): Promise<void> {
-    const guard = this.o.guard();
-    if (!guard) return;
-    await this.o.timed("txn", () =>
-      this.o.client.kv.txn({
-        compare: [guard],
-        success: [{ request_delete_range: { key: Buffer.from(key) } }],
-        failure: [],
-      }),
-    );
-  }
-
-  /** Creates the record unless it exists (or this manager was deposed), then queues it. */
-  private async create(record: AlertRecord, catchUp: boolean): Promise<void> {
-    const key = alertKey(record.node, record.revision);
-    const { client, timed } = this.o;
-    if (await this.duplicateOfNewest(record)) return;
-    const guard = this.o.guard();
-    if (!guard) return;
-    const res = await timed("txn", () =>
-      client.kv.txn({
-        compare: [guard, { key: Buffer.from(key), target: "Create", result: "Equal", create_revision: 0 }],
-        success: [{ request_put: { key: Buffer.from(key), value: Buffer.from(JSON.stringify(record)) } }],
-        failure: [{ request_range: { key: Buffer.from(key) } }],
-      }),
-    );
-    if (res.succeeded) {
-      this.remember({ key, record });
-    } else {
-      const kv = res.responses[0]?.response_range?.kvs[0];
-      if (!kv) return; // the term compare failed: no longer leading
-      if (catchUp) return; // an existing record was loaded with the others
-      const existing = decodeRecord(kv.value.toString());
-      if (existing) this.remember({ key, record: existing });
-    }
-    this.wake();
-  }
-
   /**
-   * A transition re-derived after a restart (e.g. DEAD "while the manager was down") has a
-   * different revision than the one first recorded when the registry write was lost.
-   * It repeats the node's newest record if it is the same kind and the node's history
-   * shows no other transition between the two revisions.
+   * Loads the outbox: the records of every node with something pending for a configured
+   * webhook, settled ones included, since a later resolution settles an older firing record
+   * (records from before ordered delivery can have one delivered after the other is not).
    */
-  private async duplicateOfNewest(rec: AlertRecord): Promise<boolean> {
-    const { client, timed } = this.o;
-    const res = await timed("range", () =>
-      client.getAll().prefix(`${ALERTS_PREFIX}${rec.node}/`).sort("Key", "Descend").limit(1).strings(),
+  private async load(signal: AbortSignal): Promise<void> {
+    const loaded = await this.store.loadAndPrune(this.o.clock.now(), signal);
+    const pendingNodes = new Set(
+      loaded.filter((s) => this.hooks.some((h) => isPendingFor(s.record, h.id))).map((s) => s.record.node),
     );
-    const newest = Object.values(res)[0];
-    const prev = newest ? decodeRecord(newest) : undefined;
-    if (!prev || prev.revision >= rec.revision || prev.kind !== rec.kind) return false;
-    const history = this.o.views().get(rec.node)?.history ?? [];
-    return !history.some((t) => t.revision > prev.revision && t.revision < rec.revision);
+    for (const stored of loaded) if (pendingNodes.has(stored.record.node)) this.remember(stored);
+    this.wake();
+  }
+
+  private async create(record: AlertRecord, catchUp: boolean): Promise<void> {
+    const stored = await this.store.create(record, catchUp);
+    if (!stored) return;
+    this.remember(stored);
+    this.wake();
   }
 
   private remember(stored: StoredRecord): void {
@@ -237,50 +172,6 @@ export class WebhookOutbox {
     list.push(stored);
     list.sort((a, b) => a.record.revision - b.record.revision);
     this.records.set(stored.record.node, list);
-  }
-
-  /** Persists a record's delivered/dropped marks (merged with what etcd holds), guarded. */
-  private persistMarks(stored: StoredRecord, signal: AbortSignal): void {
-    const previous = this.marking.get(stored.key) ?? Promise.resolve();
-    const next = previous.then(() => this.writeMarks(stored, signal));
-    this.marking.set(stored.key, next);
-    void next.finally(() => {
-      if (this.marking.get(stored.key) === next) this.marking.delete(stored.key);
-    });
-  }
-
-  private async writeMarks(stored: StoredRecord, signal: AbortSignal): Promise<void> {
-    const { client, timed } = this.o;
-    const key = Buffer.from(stored.key);
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      try {
-        const guard = this.o.guard();
-        if (!guard) return;
-        const res = await timed("range", () => client.kv.range({ key }));
-        const kv = res.kvs[0];
-        const merged = kv ? decodeRecord(kv.value.toString()) : undefined;
-        if (!kv || !merged) return; // pruned or replaced: nothing to mark
-        merged.delivered = union(merged.delivered, stored.record.delivered);
-        merged.dropped = union(merged.dropped, stored.record.dropped).filter(
-          (id) => !merged.delivered.includes(id),
-        );
-        const cas = await timed("txn", () =>
-          client.kv.txn({
-            compare: [guard, { key, target: "Mod", result: "Equal", mod_revision: kv.mod_revision }],
-            success: [{ request_put: { key, value: Buffer.from(JSON.stringify(merged)) } }],
-            failure: [],
-          }),
-        );
-        if (cas.succeeded) return;
-      } catch (err) {
-        const delay = backoffDelay(attempt, RETRY);
-        this.o.log.warn(
-          { key: stored.key, err: errorMessage(err), delay },
-          "cannot mark alert delivered; retrying",
-        );
-        await sleep(delay, signal);
-      }
-    }
   }
 
   // ---- delivery -----------------------------------------------------------------------
@@ -294,8 +185,12 @@ export class WebhookOutbox {
   private waitForWork(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal.aborted) return resolve();
-      this.wakeups.push(resolve);
-      signal.addEventListener("abort", () => resolve(), { once: true });
+      const done = () => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.wakeups.push(done);
+      signal.addEventListener("abort", done, { once: true });
     });
   }
 
@@ -306,28 +201,25 @@ export class WebhookOutbox {
       const { drop, send } = nextForHook(list, hook.id);
       for (const d of drop) {
         d.record.dropped.push(hook.id);
-        this.persistMarks(d, signal);
+        this.store.mark(d, signal);
         this.o.log.info(
           { node, kind: d.record.kind, revision: d.record.revision, webhook: hook.id },
           "alert superseded by a later resolution; not sent",
         );
       }
       if (send) heads.push(send);
-      else if (drop.length > 0) this.forgetSettled(node);
+      else this.forgetSettled(node);
     }
     return heads;
   }
 
-  /**
-   * Drops records settled for every webhook. Safe for the ordering: a record settled for
-   * every webhook is never newer than one still pending for some webhook.
-   */
+  /** Forgets the records older than the node's oldest pending one (all of them once none is pending). */
   private forgetSettled(node: string): void {
     const list = this.records.get(node);
     if (!list) return;
-    const pending = list.filter((s) => this.hooks.some((h) => isPendingFor(s.record, h.id)));
-    if (pending.length === 0) this.records.delete(node);
-    else this.records.set(node, pending);
+    const first = list.findIndex((s) => this.hooks.some((h) => isPendingFor(s.record, h.id)));
+    if (first < 0) this.records.delete(node);
+    else if (first > 0) this.records.set(node, list.slice(first));
   }
 
   private async deliverLoop(hook: Webhook, signal: AbortSignal): Promise<void> {
@@ -392,7 +284,7 @@ export class WebhookOutbox {
     }
     for (const stored of batch) {
       stored.record.delivered.push(hook.id);
-      this.persistMarks(stored, signal);
+      this.store.mark(stored, signal);
       this.forgetSettled(stored.record.node);
       this.o.log.info(
         {
@@ -406,10 +298,6 @@ export class WebhookOutbox {
     }
     return true;
   }
-}
-
-function union(a: string[], b: string[]): string[] {
-  return [...new Set([...a, ...b])];
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

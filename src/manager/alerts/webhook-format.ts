@@ -8,10 +8,10 @@
 // Both carry node, state, time and reason, and the idempotency key `<node>/<revision>`.
 import { createHash } from "node:crypto";
 import { labelFingerprint } from "./fingerprint.ts";
+import type { WebhookFormat } from "./options.ts";
 import { type AlertRecord, alertName, idempotencyKey, isFiring } from "./record.ts";
 
-export type WebhookFormat = "alertmanager" | "slack";
-export const WEBHOOK_FORMATS: WebhookFormat[] = ["alertmanager", "slack"];
+export { WEBHOOK_FORMATS, type WebhookFormat } from "./options.ts";
 
 /** Go's zero time: what Alertmanager's webhook carries as endsAt of a firing alert. */
 const ZERO_TIME = "0001-01-01T00:00:00Z";

@@ -179,9 +179,10 @@ stream(
       while (samples.length > 0 && samples[0].t < cutoff) samples.shift();
       drawCharts();
     },
+    // Patches: only the fields that changed (the page's first load has the whole node).
     nodes: (list) => {
-      const n = list.find((x) => x.node === node);
-      if (n) renderNode(n);
+      const patch = list.find((x) => x.node === node);
+      if (patch && current) renderNode({ ...current, ...patch });
     },
     transition: (e) => {
       if (e.node === node) loadNode();

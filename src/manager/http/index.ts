@@ -24,6 +24,7 @@ export async function startHttpServer(
       port: listen.port,
       token,
       externalUrl: opts.externalUrl,
+      maxStreams: opts.httpMaxStreams,
     },
     deps,
   );

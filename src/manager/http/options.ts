@@ -1,7 +1,10 @@
 // The `server` subcommand's HTTP flags, declared here so src/cli/main.ts only adds them.
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { integerArg } from "../../cli/args.ts";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
+/** A team's open tabs, with room; 100 stalled clients then hold at most ~100 MiB plus one message each (stream.ts). */
+export const DEFAULT_MAX_STREAMS = 100;
 
 export type HttpListen = { host: string; port: number } | "off";
 
@@ -12,6 +15,7 @@ export interface HttpCliOptions {
   apiTokenFile?: string;
   /** How users reach the dashboard (behind a proxy, or when bound to 0.0.0.0), for alert links. */
   externalUrl?: string;
+  httpMaxStreams?: number;
 }
 
 /** "127.0.0.1:8080", "0.0.0.0:8080", "[::1]:8080", ":8080" (all interfaces) or "off". Port 0 picks a free one. */
@@ -71,5 +75,11 @@ export function withHttpOptions(cmd: Command): Command {
       )
         .env("FLEETWATCH_EXTERNAL_URL")
         .argParser(externalUrlArg),
+    )
+    .addOption(
+      new Option("--http-max-streams <n>", "dashboard streams (SSE) open at once; more get 503")
+        .env("FLEETWATCH_HTTP_MAX_STREAMS")
+        .default(DEFAULT_MAX_STREAMS)
+        .argParser(integerArg(1, 100_000)),
     );
 }

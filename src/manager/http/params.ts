@@ -1,5 +1,7 @@
 // Parsing of what a request names in its path, query, headers and rollback body. Pure:
 // strings in, values out or an HttpError (400) naming the parameter.
+
+import { jsonKind } from "../../shared/json-kind.ts";
 import { nodeNameProblem } from "../../shared/node-name.ts";
 import { HttpError } from "./http-util.ts";
 
@@ -44,14 +46,6 @@ export function mergeFrom(text: string | null): boolean {
     throw new HttpError(400, `merge must be true or false (got "${text}")`, "merge");
   }
   return text === "true";
-}
-
-/** Pure: what a decoded JSON value is, for messages: "an array", "null", "a string", ... */
-export function jsonKind(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  return `a ${typeof value}`;
 }
 
 /**

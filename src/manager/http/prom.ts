@@ -4,7 +4,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { invalidValues } from "../../shared/invalid-values.ts";
 import { promFields } from "../../shared/metric-descriptors.ts";
-import type { NodeState, NodeView } from "../liveness.ts";
+import type { NodeState } from "../liveness.ts";
+import { type FleetSnapshot, registerFleetSeries } from "./prom-fleet.ts";
 import type { MetricSample } from "./samples.ts";
 
 /**
@@ -21,6 +22,14 @@ class ObservedCounter<T extends string> extends Gauge<T> {
 /** Runs one etcd request and records its latency under `op`. */
 export type EtcdTimer = <T>(op: string, call: () => Promise<T>) => Promise<T>;
 
+/** Prefix of prom-client's process and Node.js metrics. */
+const DEFAULT_PREFIX = "fleetwatch_manager_";
+const GAUGES_NAMED_TOTAL = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
 const STATES: NodeState[] = ["ALIVE", "DEAD", "LEFT"];
 
 export class FleetMetrics {
@@ -28,37 +37,26 @@ export class FleetMetrics {
   /** `metric.field` -> its series, one per exported field of the descriptor table. */
   private readonly sampleSeries = new Map<string, Gauge<"node">>();
   readonly samplesRejected: Counter<"reason">;
+  readonly sseDropped: Counter;
   readonly transitions: Counter<"to">;
   readonly watchReconnects: Counter<"watch">;
   readonly etcdLatency: Histogram<"op" | "result">;
   readonly configApplyLag: Histogram;
   readonly alertDeliveries: Counter<"result">;
 
-  /** `leaderId`: who leads as this manager knows it (undefined: nobody, or not known yet). */
-  constructor(nodes: () => Iterable<NodeView>, leaderId: () => string | undefined = () => undefined) {
+  /** The view as of the current scrape (render() takes it; the fleet series read it). */
+  private snapshot: FleetSnapshot = { nodes: [], leading: false, leaderId: undefined, ready: false };
+  /** Nodes that have sample series, so render() can drop those of nodes no longer ALIVE. */
+  private readonly sampledNodes = new Set<string>();
+
+  /** `view` is called once per scrape: the manager's view of the fleet. */
+  constructor(private readonly view: () => FleetSnapshot) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: "fleetwatch_manager_" });
-    new Gauge({
-      name: "fleetwatch_nodes",
-      help: "Known nodes by liveness state",
-      labelNames: ["state"],
-      registers,
-      collect() {
-        const counts = new Map<NodeState, number>(STATES.map((s) => [s, 0]));
-        for (const v of nodes()) counts.set(v.state, (counts.get(v.state) ?? 0) + 1);
-        for (const [state, n] of counts) this.set({ state }, n);
-      },
-    });
-    new Gauge({
-      name: "fleetwatch_node_up",
-      help: "1 while the node's heartbeat lease is live, 0 when it is DEAD or LEFT",
-      labelNames: ["node"],
-      registers,
-      collect() {
-        this.reset();
-        for (const v of nodes()) this.set({ node: v.node }, v.state === "ALIVE" ? 1 : 0);
-      },
-    });
+    collectDefaultMetrics({ register: this.registry, prefix: DEFAULT_PREFIX });
+    // prom-client's gauges ending in `_total` break the naming rules (promtool check metrics
+    // says so); each has a per-type gauge beside it whose sum() is the same number.
+    for (const name of GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(`${DEFAULT_PREFIX}${name}`);
+    registerFleetSeries(this.registry, () => this.snapshot);
     this.transitions = new Counter({
       name: "fleetwatch_transitions_total",
       help: "Liveness transitions seen by this manager, by the state entered",
@@ -81,17 +79,6 @@ export class FleetMetrics {
       collect() {
         this.reset();
         for (const [kind, n] of invalidValues.counts()) this.inc({ kind }, n);
-      },
-    });
-    new Gauge({
-      name: "fleetwatch_leader_info",
-      help: "1 for the manager that leads, as this manager sees it (no series: nobody leads)",
-      labelNames: ["leader"],
-      registers,
-      collect() {
-        this.reset();
-        const leader = leaderId();
-        if (leader !== undefined) this.set({ leader }, 1);
       },
     });
     this.etcdLatency = new Histogram({
@@ -124,6 +111,11 @@ export class FleetMetrics {
     for (const reason of ["too_large", "invalid", "too_many_fields", "too_many_names"]) {
       this.samplesRejected.inc({ reason }, 0);
     }
+    this.sseDropped = new Counter({
+      name: "fleetwatch_sse_clients_dropped_total",
+      help: "Dashboard streams closed because the client stopped reading (its buffer passed the bound)",
+      registers,
+    });
     this.alertDeliveries = new Counter({
       name: "fleetwatch_alert_deliveries_total",
       help: "Alert POSTs to webhooks and Alertmanager by result (ok: 2xx; error: anything else, retried)",
@@ -153,14 +145,22 @@ export class FleetMetrics {
   observeSample(node: string, sample: MetricSample): void {
     for (const [field, value] of Object.entries(sample.values))
       this.sampleSeries.get(field)?.set({ node }, value);
+    this.sampledNodes.add(node);
   }
 
-  /** Removes a node's sample series (it was forgotten). */
+  /** Removes a node's sample series (it was forgotten, or is no longer ALIVE). */
   forgetNodeSamples(node: string): void {
     for (const series of this.sampleSeries.values()) series.remove({ node });
+    this.sampledNodes.delete(node);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
+    this.snapshot = this.view();
+    // A DEAD, LEFT or forgotten node's last sample is not a current value: only node_up = 0 and
+    // its last-heartbeat time stay (prom-fleet.ts). Checked at scrape time, so a late sample
+    // of a node that just died cannot bring its series back.
+    const alive = new Set(this.snapshot.nodes.flatMap((n) => (n.state === "ALIVE" ? [n.node] : [])));
+    for (const node of [...this.sampledNodes]) if (!alive.has(node)) this.forgetNodeSamples(node);
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -18,6 +18,7 @@ import { ConfigView } from "./config-view.ts";
 import { type FleetEvent, type NodeSummary, recentEvents, summarize } from "./fleet-view.ts";
 import { deleteNode } from "./forget-route.ts";
 import { HttpError, readJson, sendFailure, sendJson } from "./http-util.ts";
+import { type NodePatch, NodePatches } from "./node-patches.ts";
 import {
   configBodyFrom,
   decodeNode,
@@ -28,6 +29,7 @@ import {
 } from "./params.ts";
 import { PrefixMirror } from "./prefix-mirror.ts";
 import { FleetMetrics } from "./prom.ts";
+import { fleetSnapshot } from "./prom-fleet.ts";
 import { type MetricSample, SampleStore } from "./samples.ts";
 import { loadStaticFiles, type StaticFile } from "./static-files.ts";
 import { StreamHub } from "./stream.ts";
@@ -39,6 +41,8 @@ export interface HttpOptions {
   token: string | undefined;
   /** --external-url; when absent, links use the bound address. */
   externalUrl?: string;
+  /** --http-max-streams: concurrent SSE streams (default DEFAULT_MAX_STREAMS). */
+  maxStreams?: number;
 }
 
 export interface HttpServerDeps {
@@ -65,7 +69,8 @@ export class FleetHttpServer {
   private readonly samples = new SampleStore();
   /** Nodes whose last sample was refused and logged: one log line per node until a good one. */
   private readonly refusedSamples = new Set<string>();
-  private readonly hub = new StreamHub();
+  private readonly hub: StreamHub;
+  private readonly patches = new NodePatches();
   private readonly mirrors: PrefixMirror[];
   private readonly files: Map<string, StaticFile>;
   private readonly routes: [string, RegExp, Handler][];
@@ -80,13 +85,14 @@ export class FleetHttpServer {
     private readonly deps: HttpServerDeps,
   ) {
     const { manager, clock, log } = deps;
-    this.metrics = new FleetMetrics(
-      () => manager.state.nodes.values(),
-      () => manager.leaderId,
-    );
+    this.metrics = new FleetMetrics(() => fleetSnapshot(manager, (v) => this.summary(v)));
     this.config = new ConfigService(manager.client, clock);
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
+    this.hub = new StreamHub({
+      ...(opts.maxStreams !== undefined ? { maxStreams: opts.maxStreams } : {}),
+      onDrop: () => this.metrics.sseDropped.inc(),
+    });
     const timed = this.metrics.timed;
     this.mirrors = [
       new PrefixMirror(
@@ -145,7 +151,16 @@ export class FleetHttpServer {
       });
     });
     for (const m of this.mirrors) void m.start();
-    this.timers.push(setInterval(() => this.flush(), FLUSH_MS));
+    // A throw in a timer ends the process: one node's odd data must cost one flush, not the manager.
+    this.timers.push(
+      setInterval(() => {
+        try {
+          this.flush();
+        } catch (err) {
+          this.deps.log.error({ err }, "dashboard flush failed; trying again at the next one");
+        }
+      }, FLUSH_MS),
+    );
     this.timers.push(setInterval(() => this.samples.trim(clock.now()), TRIM_MS));
     for (const t of this.timers) t.unref();
     return this.url;
@@ -208,6 +223,7 @@ export class FleetHttpServer {
         this.dirty.delete(effect.node);
         this.samples.forget(effect.node);
         this.metrics.forgetNodeSamples(effect.node);
+        this.patches.forget(effect.node);
         this.hub.broadcast("removed", [effect.node]);
         break;
       case "print":
@@ -244,11 +260,12 @@ export class FleetHttpServer {
       this.hub.broadcast("status", this.status());
     }
     if (this.dirty.size === 0) return;
-    const changed: NodeSummary[] = [];
+    // Deltas: per changed node only the fields that changed (node-patches.ts).
+    const changed: NodePatch[] = [];
     for (const node of this.dirty) {
       const view = this.deps.manager.state.nodes.get(node);
-      if (!view) continue;
-      changed.push(this.summary(view));
+      const patch = view && this.patches.diff(this.summary(view));
+      if (patch) changed.push(patch);
     }
     this.dirty.clear();
     if (changed.length > 0) this.hub.broadcast("nodes", changed);
@@ -287,7 +304,7 @@ export class FleetHttpServer {
       ],
       ["GET", /^\/api\/nodes$/, (_q, res) => this.listNodes(res)],
       ["GET", /^\/api\/events$/, (_q, res, _p, url) => this.events(res, url)],
-      ["GET", /^\/api\/stream$/, (_q, res, _p, url) => this.stream(res, url)],
+      ["GET", /^\/api\/stream$/, (q, res, _p, url) => this.stream(q, res, url)],
       ["GET", new RegExp(`^/api/nodes/${node}$`), (_q, res, p) => this.getNode(res, p)],
       [
         "DELETE",
@@ -431,9 +448,17 @@ export class FleetHttpServer {
     sendJson(res, 200, { events });
   }
 
-  private stream(res: ServerResponse, url: URL): void {
+  private stream(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const nodeParam = url.searchParams.get("node") ?? undefined;
     if (nodeParam !== undefined) this.knownNode([encodeURIComponent(nodeParam)]);
+    this.hub.checkCapacity();
+    if (req.method === "HEAD") {
+      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store" });
+      res.end();
+      return;
+    }
+    // Everything pending goes out as patches first, so the snapshot is what later patches build on.
+    this.flush();
     const views = [...this.deps.manager.state.nodes.values()];
     const first: { event: string; data: unknown }[] = [
       { event: "status", data: this.status() },

@@ -1,0 +1,131 @@
+// 8. Agent footprint beside its floors, all in one run on one etcd:
+// - floors: a bare `node` that does nothing; a `node` holding one etcd3 lease with one key
+//   (bench/floors/etcd3-lease.cjs, same Node and client); the same with a lean rpc.proto
+//   (KV, Watch, Lease services only), to measure what a leaner gRPC path would save;
+// - `fleetwatch agent --quiet` at interval 10 s, as shipped and under V8 flags for a small
+//   daemon, each its own process, all running side by side for the same minute;
+// - spawn -> first heartbeat (agent: its "registered" line) vs spawn -> lease held
+//   (floor), alternating spawns so both see the same load; p50 over several spawns.
+import { join } from "node:path";
+import { REGISTRY_PREFIX } from "../../src/shared/keys.ts";
+import {
+  FLEETWATCH_BIN,
+  type FleetwatchProcess,
+  REPO_ROOT,
+  spawnProcess,
+} from "../../test/integration/harness/index.ts";
+import { type Bench, sleep } from "../env.ts";
+import { cpuPercent, mb, sampleProc } from "../proc.ts";
+import { summarize } from "../stats.ts";
+
+const FLOOR = join(REPO_ROOT, "bench", "floors", "etcd3-lease.cjs");
+
+/** V8 flags tried on the agent; "" is the agent as shipped. */
+export const AGENT_VARIANTS: { label: string; flags: string[] }[] = [
+  { label: "as shipped", flags: [] },
+  // What deploy/systemd and deploy/k8s set through NODE_OPTIONS for the agent.
+  { label: "--max-semi-space-size=1 (as deployed)", flags: ["--max-semi-space-size=1"] },
+  {
+    label: "--max-semi-space-size=1 --single-threaded-gc",
+    flags: ["--max-semi-space-size=1", "--single-threaded-gc"],
+  },
+  { label: "--optimize-for-size", flags: ["--optimize-for-size"] },
+  { label: "--lite-mode", flags: ["--lite-mode"] },
+  { label: "--lite-mode --max-semi-space-size=1", flags: ["--lite-mode", "--max-semi-space-size=1"] },
+];
+
+interface Subject {
+  label: string;
+  kind: "bare" | "floor" | "floor-lean" | "agent";
+  proc: FleetwatchProcess;
+}
+
+function spawnSubject(b: Bench, kind: Subject["kind"], label: string, id: string, flags: string[] = []) {
+  const args =
+    kind === "bare"
+      ? ["-e", "setInterval(() => {}, 1 << 30)"]
+      : kind === "agent"
+        ? [...flags, FLEETWATCH_BIN, "agent", "--etcd", b.endpoint, "--name", id, "--quiet"]
+        : [FLOOR, b.endpoint, `/bench/floor/${id}`, ...(kind === "floor-lean" ? ["--lean"] : [])];
+  const startedAt = Date.now();
+  const proc = spawnProcess(process.execPath, args, { name: `${label} ${id}` });
+  return { subject: { label, kind, proc } as Subject, startedAt };
+}
+
+/** Spawn -> ready line, ms (the harness stamps each line with its receive time). */
+async function readyMs(proc: FleetwatchProcess, kind: Subject["kind"], startedAt: number): Promise<number> {
+  const line = kind === "agent" ? /^\[Heartbeat\] Node \S+ registered/ : /^held /;
+  const match = await proc.waitForLine(line, { timeoutMs: 30_000 });
+  return match.at - startedAt;
+}
+
+export async function footprintScenario(b: Bench) {
+  const steadyS = 60;
+  const spawns = b.full ? 9 : 7;
+
+  // Start-up: alternate agent / floor / lean floor spawns, one at a time.
+  const start: Record<"agent" | "floor" | "floor-lean", number[]> = {
+    agent: [],
+    floor: [],
+    "floor-lean": [],
+  };
+  for (let i = 0; i < spawns; i++) {
+    for (const kind of ["agent", "floor", "floor-lean"] as const) {
+      const { subject, startedAt } = spawnSubject(b, kind, kind, `fp-start-${kind}-${i}`);
+      start[kind].push(await readyMs(subject.proc, kind, startedAt));
+      await subject.proc.stop();
+    }
+  }
+
+  // Steady state: every subject side by side for the same minute.
+  const subjects: Subject[] = [];
+  try {
+    const started = [
+      spawnSubject(b, "bare", "bare node", "bare"),
+      spawnSubject(b, "floor", "etcd3 floor", "floor"),
+      spawnSubject(b, "floor-lean", "etcd3 floor, lean proto", "floor-lean"),
+      ...AGENT_VARIANTS.map((v, i) => spawnSubject(b, "agent", `agent ${v.label}`, `fp-agent-${i}`, v.flags)),
+    ];
+    for (const s of started) subjects.push(s.subject);
+    await Promise.all(
+      started
+        .filter((s) => s.subject.kind !== "bare")
+        .map((s) => readyMs(s.subject.proc, s.subject.kind, s.startedAt)),
+    );
+    const t0 = Math.min(...started.map((s) => s.startedAt));
+    // CPU from 5 s after the start (start-up excluded) to 60 s; RSS at 60 s.
+    await sleep(Math.max(0, t0 + 5000 - Date.now()));
+    const first = subjects.map((s) => sampleProc(s.proc.pid as number));
+    await sleep(Math.max(0, t0 + steadyS * 1000 - Date.now()));
+    const last = subjects.map((s) => sampleProc(s.proc.pid as number));
+    const serverRss = sampleProc(b.server.pid as number);
+    const steady = subjects.map((s, i) => {
+      const a = first[i];
+      const z = last[i];
+      return {
+        label: s.label,
+        kind: s.kind,
+        rssMB: z ? mb(z.rss) : undefined,
+        // % of one core over the minute = CPU seconds per minute / 60 s.
+        cpuPct: a && z ? Math.round(cpuPercent(a, z) * 1000) / 1000 : undefined,
+        alive: s.proc.running,
+      };
+    });
+    // The bench's manager has seen this run's agents (and any other scenario's nodes).
+    const knownNodes = await b.floor.client.getAll().prefix(REGISTRY_PREFIX).count();
+    return {
+      steadyS,
+      intervalS: 10,
+      spawns,
+      startMs: {
+        agent: summarize(start.agent),
+        floor: summarize(start.floor),
+        floorLean: summarize(start["floor-lean"]),
+      },
+      steady,
+      server: { rssMB: serverRss ? mb(serverRss.rss) : undefined, knownNodes },
+    };
+  } finally {
+    await Promise.all(subjects.map((s) => s.proc.stop().catch(() => undefined)));
+  }
+}
