@@ -171,6 +171,13 @@ describe("hardening: one bad value cannot stop the manager or hide a node (issue
   test("a live agent whose heartbeat key is deleted puts it back", async () => {
     const agent = await startAgent("phoenix", etcd.endpoints, ["--ttl", "3"]);
     const alive = await server.waitForLine("[+] Node phoenix is ALIVE");
+    // The agent's own ack write would put the key back by itself: wait until it is done.
+    await waitFor(
+      async () => ((await client.get("/monitor/heartbeat/phoenix").string()) ?? "").includes('"config"'),
+      {
+        message: "phoenix's first config ack",
+      },
+    );
     await client.delete().key("/monitor/heartbeat/phoenix").exec();
     await agent.waitForLine("[Heartbeat] /monitor/heartbeat/phoenix was deleted; put it back");
     await server.waitForLine("[+] Node phoenix is ALIVE (recovered)", { after: alive.index });
