@@ -14,7 +14,7 @@ import { heartbeatKey } from "../shared/keys.ts";
 import type { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
 import type { ConfigAck, Heartbeat as HeartbeatValue } from "../shared/schema.ts";
-import { etcdSessionPort, Session } from "../shared/session.ts";
+import { etcdSessionPort, type KeyDrift, Session } from "../shared/session.ts";
 
 export interface HeartbeatEvents {
   /** etcd renewed the lease. */
@@ -156,19 +156,30 @@ export class Heartbeat {
   }
 
   private onOwnKeyEvents(events: WatchEvent[]): void {
-    const last = events[events.length - 1];
-    if (!last) return;
-    // Our own writes, older ones, and our leave's DELETE are not drift (the session knows).
-    const drift = this.session.noticeChange(this.key, {
-      deleted: last.type === "delete",
-      lease: last.lease,
-      modRevision: last.modRevision,
-    });
-    if (!drift) return;
-    const why = drift === "deleted" ? "deleted" : "overwritten off this agent's lease";
-    // The lease may go meanwhile: the session reports that, and the re-grant re-puts.
-    void this.session.whenWritten(this.key).then((back) => {
-      if (back) this.options.events.restored?.(why);
-    });
+    // Every event, in order. Our own writes, older ones and our leave's DELETE are not drift
+    // (the session knows).
+    for (const event of events) {
+      const change = { deleted: event.type === "delete", lease: event.lease, modRevision: event.modRevision };
+      const drift = this.session.noticeChange(this.key, change);
+      if (drift) {
+        const why = describeDrift(drift);
+        // The lease may go meanwhile: the session reports that, and the re-grant re-puts.
+        void this.session.whenWritten(this.key).then((back) => {
+          if (back) this.options.events.restored?.(why);
+        });
+        return;
+      }
+      // Deleted or overwritten, and already put back by a newer write of ours (an ack that
+      // raced the delete): nothing to do, but it did happen.
+      const offLease = change.lease !== undefined && change.lease !== this.session.leaseId;
+      if ((change.deleted || offLease) && change.modRevision < this.session.writtenRevision(this.key)) {
+        this.options.events.restored?.(describeDrift(change.deleted ? "deleted" : "overwritten"));
+        return;
+      }
+    }
   }
+}
+
+function describeDrift(drift: KeyDrift): string {
+  return drift === "deleted" ? "deleted" : "overwritten off this agent's lease";
 }

@@ -82,6 +82,8 @@ interface Attached {
   value: SessionValue;
   version: number;
   written?: { lease: string; version: number; revision: number };
+  /** Revision at which a watch saw the key deleted or overwritten by someone else. */
+  driftedAt?: number;
 }
 
 type SessionState = "open" | "orphaned" | "revoked" | "failed";
@@ -174,6 +176,7 @@ export class Session {
         : undefined;
     if (!drift) return undefined;
     attached.written = undefined;
+    attached.driftedAt = Math.max(attached.driftedAt ?? 0, change.modRevision);
     void this.sync();
     return drift;
   }
@@ -255,6 +258,12 @@ export class Session {
         const value = typeof attached.value === "string" ? attached.value : attached.value();
         const revision = await port.put(key, value, lease);
         if (this.lease !== lease || this.state !== "open") return; // lost or ended meanwhile
+        // Deleted behind our back after this write landed (the watch said so meanwhile):
+        // not written; the next pass puts it again.
+        if (revision > 0 && (attached.driftedAt ?? 0) > revision) {
+          this.rerun = true;
+          continue;
+        }
         attached.written = { lease, version, revision };
       }
       if (fresh) this.established(fresh);

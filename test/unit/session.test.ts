@@ -44,7 +44,7 @@ function fakePort() {
   const calls: string[] = [];
   const keys = new Map<string, { value: string; lease: string; revision: number }>();
   const renewing = new Map<string, LeaseListener>();
-  const faults = { grants: 0, puts: 0, denied: false };
+  const faults = { grants: 0, puts: 0, denied: false, hold: undefined as Promise<void> | undefined };
   let revision = 0;
   let next = 1;
   const dropLease = (lease: string) => {
@@ -74,7 +74,9 @@ function fakePort() {
       if (faults.denied) throw new Denied("permission denied");
       if (faults.puts > 0 && faults.puts--) throw new Error("14 UNAVAILABLE: ECONNRESET");
       keys.set(key, { value, lease, revision: ++revision });
-      return revision;
+      const at = revision;
+      if (faults.hold) await faults.hold; // the answer is late; etcd has applied the put
+      return at;
     },
   };
   /** Someone else writes: a delete or a put off the lease. */
@@ -284,6 +286,28 @@ const cases: Case[] = [
       assert.equal(h.keys.get("/a")?.value, "1");
       // A late event older than our last write is not drift.
       assert.equal(h.session.noticeChange("/a", { deleted: true, modRevision: deletedAt }), undefined);
+    },
+    calls: ["grant", "put /a L1", "keepAlive L1", "put /a L1", "put /a L1"],
+    keys: { "/a": "L1" },
+  },
+  {
+    name: "a delete seen while our put's answer is late, newer than that put, is put back (not taken as written)",
+    run: async (h) => {
+      void h.session.set("/a", "1");
+      await h.session.ready();
+      let answer: () => void = () => {};
+      h.faults.hold = new Promise((r) => {
+        answer = r;
+      });
+      const written = h.session.set("/a", "2"); // applied at etcd, answer pending
+      await settle();
+      const deletedAt = h.external("/a");
+      assert.equal(h.session.noticeChange("/a", { deleted: true, modRevision: deletedAt }), "deleted");
+      h.faults.hold = undefined;
+      answer();
+      await written;
+      assert.equal(await h.session.whenWritten("/a"), true);
+      assert.equal(h.keys.get("/a")?.value, "2");
     },
     calls: ["grant", "put /a L1", "keepAlive L1", "put /a L1", "put /a L1"],
     keys: { "/a": "L1" },
