@@ -139,7 +139,9 @@ export class Heartbeat {
       .value(this.heartbeatValue())
       .lease(lease)
       .exec();
-    return Number(res.header.revision);
+    // Only the key guard needs the revision; a put is not failed for want of it.
+    const revision = Number(res?.header?.revision);
+    return Number.isSafeInteger(revision) ? revision : undefined;
   }
 
   private establish(): Promise<void> {
@@ -160,7 +162,7 @@ export class Heartbeat {
           return;
         }
         this.leaseId = granted;
-        const putAt = (await this.putHeartbeat()) as number;
+        const putAt = await this.putHeartbeat();
         for (const [key, value] of this.attached) {
           await this.options.client.put(key).value(value).lease(granted).exec();
         }
