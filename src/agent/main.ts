@@ -2,7 +2,6 @@
 // prints the lab's console lines. All I/O policy lives in the modules it wires.
 
 import os from "node:os";
-import type { CommonOptions } from "../cli/main.ts";
 import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
 import { errorMessage, ValidationError } from "../shared/errors.ts";
@@ -13,6 +12,7 @@ import { heartbeatKey, metricsKey } from "../shared/keys.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { createLogger } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
+import type { CommonOptions } from "../shared/options.ts";
 import { encodeSample } from "../shared/sample.ts";
 import type { EffectiveConfig } from "../shared/schema.ts";
 import { certificateCommonName, loadEtcdTls } from "../shared/tls-files.ts";

@@ -7,8 +7,8 @@ import { type AlertCliOptions, withAlertOptions } from "../manager/alerts/option
 import { type HttpCliOptions, withHttpOptions } from "../manager/http/options.ts";
 import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared/endpoints.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
-import type { LogFormat } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
+import type { CommonOptions } from "../shared/options.ts";
 import { registerSimCommand } from "../sim/register.ts";
 import { durationArg, integerArg } from "./args.ts";
 import { registerConfigCommands } from "./ctl/register.ts";
@@ -63,16 +63,6 @@ function withEtcdOptions(cmd: Command): Command {
         .env("FLEETWATCH_LOG_LEVEL")
         .default("warn"),
     );
-}
-
-export interface CommonOptions {
-  etcd: Endpoint[];
-  /** TLS file names; read by shared/tls-files.ts in each runner. */
-  etcdCa?: string;
-  etcdCert?: string;
-  etcdKey?: string;
-  logFormat: LogFormat;
-  logLevel: "debug" | "info" | "warn" | "error";
 }
 
 async function printVersion(): Promise<void> {

@@ -1,20 +1,13 @@
 // Text renderings of stored config, versions and compliance for the console (and the
 // ctl's human output). Pure: data and `now` in, text out.
 
+import { formatAge } from "../shared/age.ts";
 import { describeConfig } from "../shared/config-merge.ts";
 import { escapeControl } from "../shared/escape.ts";
 import type { ConfigAck } from "../shared/schema.ts";
 import { textTable } from "../shared/text-table.ts";
 import { type Compliance, describeCompliance } from "./compliance.ts";
 import type { ConfigTarget, ConfigVersion, Desired, StoredConfig } from "./service.ts";
-
-function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-  return `${Math.floor(s / 86_400)}d`;
-}
 
 /** `{"interval":5} (revision 12)`, `(none)` or `INVALID (revision 14): <reason>; stored: "..."` */
 export function describeStored(stored: StoredConfig): string {
@@ -47,7 +40,7 @@ export function versionsTable(target: ConfigTarget, versions: ConfigVersion[], n
     .map((v) => [
       `v${v.version}`,
       new Date(v.at).toISOString(),
-      `${age(now - v.at)} ago`,
+      `${formatAge(now - v.at)} ago`,
       v.author,
       String(v.revision),
       describeVersionValue(v),
@@ -78,7 +71,7 @@ export function showNode(input: ShowInput): string {
   const newest = input.versions[input.versions.length - 1];
   lines.push(
     newest
-      ? `  versions  ${input.versions.length} kept; newest v${newest.version} by ${escapeControl(newest.author)} ${age(input.now - newest.at)} ago (history ${input.node}, rollback ${input.node} <version>)`
+      ? `  versions  ${input.versions.length} kept; newest v${newest.version} by ${escapeControl(newest.author)} ${formatAge(input.now - newest.at)} ago (history ${input.node}, rollback ${input.node} <version>)`
       : "  versions  none recorded",
   );
   return lines.join("\n");

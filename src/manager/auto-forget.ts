@@ -23,7 +23,7 @@ export function startAutoForget(manager: Manager, afterMs: number, clock: Clock,
     running = true;
     try {
       for (const node of dueForForget(manager.state.nodes.values(), clock.now(), afterMs)) {
-        await manager.forget(node, "forget-after").catch((err: unknown) => {
+        await manager.forgetAsLeader(node, "forget-after").catch((err: unknown) => {
           log.warn({ node, err: errorMessage(err) }, "automatic forget failed; trying again later");
         });
       }

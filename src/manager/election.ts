@@ -7,11 +7,14 @@
 // generation: its create_revision is the term, and every leader write carries the
 // compare `create_revision(/monitor/leader) == term` in its transaction. A manager that
 // lost its lease but has not noticed yet cannot write - etcd refuses it.
+// The lease (grant, renew, re-grant with back-off, revoke on resign) is a Session
+// (shared/session.ts) without attached keys: the leader key is this file's own
+// create-if-absent transaction under the session's lease, as in etcd's concurrency.Election.
 import { hostname } from "node:os";
 import type { Etcd3, ICompare, IKeyValue } from "etcd3";
 import { z } from "zod";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
-import type { Clock } from "../shared/clock.ts";
+import { type Clock, withSystemTimers } from "../shared/clock.ts";
 import { decodeStored } from "../shared/decode.ts";
 import { errorMessage } from "../shared/errors.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
@@ -19,6 +22,7 @@ import { LEADER_KEY } from "../shared/keys.ts";
 import type { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
 import { epochMsSchema } from "../shared/schema.ts";
+import { etcdSessionPort, Session } from "../shared/session.ts";
 
 /** What the leader stores in /monitor/leader (under its lease). */
 const LeaderRecordSchema = z.object({ id: z.string().min(1).max(300), since: epochMsSchema });
@@ -38,14 +42,31 @@ export interface ElectionOptions {
 export class LeaderElection {
   readonly id: string;
   private term: number | undefined;
-  private leaseId: string | undefined;
+  private readonly session: Session;
   private watch: ResumableWatch | undefined;
   private leaderWatch: ResumableWatch | undefined;
   private readonly stop = new AbortController();
   private campaigning: Promise<void> | undefined;
+  /** Grants that failed in a row: after a few the view says the leader is unknown. */
+  private grantFailures = 0;
 
   constructor(private readonly options: ElectionOptions) {
     this.id = options.id ?? `${hostname()}:${process.pid}`;
+    this.session = new Session({
+      port: etcdSessionPort(options.client, options.keeper),
+      ttlS: options.ttlS ?? 5,
+      clock: withSystemTimers(options.clock),
+      events: {
+        established: () => {
+          this.grantFailures = 0;
+        },
+        lost: (reason) => this.onLeaseLost(reason),
+        retrying: (error) => {
+          if (++this.grantFailures > 3)
+            options.onChange({ role: "follower", leader: `unknown (${errorMessage(error)})` });
+        },
+      },
+    });
   }
 
   get isLeader(): boolean {
@@ -67,10 +88,8 @@ export class LeaderElection {
     this.stop.abort();
     await this.watch?.cancel();
     await this.leaderWatch?.cancel();
-    const lease = this.leaseId;
     this.term = undefined;
-    this.leaseId = undefined;
-    if (lease) await this.options.keeper.revoke(lease).catch(() => undefined);
+    await this.session.revoke().catch(() => undefined);
   }
 
   private campaign(): Promise<void> {
@@ -82,21 +101,13 @@ export class LeaderElection {
 
   /** Tries to become leader; as a follower, watches the key and tries again when it goes. */
   private async campaignUntilDecided(): Promise<void> {
-    const { client, keeper } = this.options;
-    const ttlS = this.options.ttlS ?? 5;
+    const { client } = this.options;
     for (let attempt = 0; !this.stop.signal.aborted; attempt++) {
       try {
-        if (this.leaseId === undefined) {
-          const granted = await keeper.grant(ttlS);
-          this.leaseId = granted;
-          // Renew it from now on: a failed transaction below is retried with this lease, which
-          // must not expire meanwhile (etcd would refuse every retry: "lease not found").
-          keeper.track(granted, ttlS, {
-            renewed: () => {},
-            lost: (reason) => this.onLeaseLost(granted, reason),
-          });
-        }
-        const lease = this.leaseId;
+        // Held and renewed from the grant on: a failed transaction below is retried with this
+        // lease, which must not expire meanwhile (etcd would refuse every retry: "lease not found").
+        const lease = await this.session.ready();
+        if (lease === undefined) return; // resigned
         const res = await client.kv.txn({
           compare: [{ key: Buffer.from(LEADER_KEY), target: "Create", result: "Equal", create_revision: 0 }],
           success: [
@@ -111,6 +122,7 @@ export class LeaderElection {
           failure: [{ request_range: { key: Buffer.from(LEADER_KEY) } }],
         });
         if (res.succeeded) {
+          if (this.session.leaseId !== lease) continue; // lost meanwhile: the key goes with it
           this.term = Number(res.header.revision); // the put's revision is the key's create_revision
           this.options.onChange({ role: "leader", term: this.term });
           void this.watchOwnKey(this.term, lease).catch(() => undefined);
@@ -199,9 +211,7 @@ export class LeaderElection {
     await sleep(100, this.stop.signal);
   }
 
-  private onLeaseLost(lease: string, reason: string): void {
-    if (lease !== this.leaseId) return;
-    this.leaseId = undefined;
+  private onLeaseLost(reason: string): void {
     if (this.term !== undefined) {
       // Our key is gone with the lease (or about to be): stop acting as leader at once.
       this.term = undefined;

@@ -2,10 +2,10 @@
 // them (ctl, another manager's console or API), and feeds them to its liveness reducer, which
 // drops the node unless it came back since (see the "forget" event in liveness.ts).
 import type { Etcd3 } from "etcd3";
-import { nodeFromKey } from "../shared/keys.ts";
+import { FORGOTTEN_PREFIX, nodeFromKey } from "../shared/keys.ts";
 import type { Logger } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
-import { FORGOTTEN_PREFIX, ForgetRecordSchema } from "./forget.ts";
+import { ForgetRecordSchema } from "./forget.ts";
 import { PrefixMirror } from "./http/prefix-mirror.ts";
 import type { LivenessEvent } from "./liveness.ts";
 

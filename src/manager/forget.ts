@@ -7,14 +7,11 @@
 // the forget under `/monitor/forgotten/<node>` (who, when, from which state). Every manager
 // watches that prefix (forget-watch.ts) and drops the node from its view, its charts and its
 // /metrics series. Idempotent: forgetting again rewrites the record and deletes nothing more.
-import type { Etcd3 } from "etcd3";
+import type { Etcd3, ICompare } from "etcd3";
 import { z } from "zod";
 import { ConflictError, ValidationError } from "../shared/errors.ts";
-import { configKey, heartbeatKey, metricsKey, PREFIX, registryKey } from "../shared/keys.ts";
+import { configKey, forgottenKey, heartbeatKey, metricsKey, registryKey } from "../shared/keys.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
-
-export const FORGOTTEN_PREFIX = `${PREFIX}forgotten/`;
-export const forgottenKey = (node: string): string => `${FORGOTTEN_PREFIX}${node}`;
 
 export const ForgetRecordSchema = z.object({
   node: z.string(),
@@ -42,6 +39,8 @@ export interface ForgetOptions {
   by: string;
   now: number;
   purgeConfig?: boolean;
+  /** The leader's term compare, when the leader forgets on its own (--forget-after). */
+  leaderGuard?: ICompare;
 }
 
 /** Forgets `node` unless it is ALIVE (ConflictError); ValidationError for a bad name. */
@@ -52,16 +51,21 @@ export async function forgetNode(client: Etcd3, node: string, opts: ForgetOption
   const record: ForgetRecord = { node, at: opts.now, by: opts.by, purgeConfig };
   const del = (key: string) => ({ request_delete_range: { key: Buffer.from(key), prev_kv: true } });
   const res = await client.kv.txn({
-    compare: [{ key: Buffer.from(heartbeatKey(node)), target: "Version", result: "Equal", version: 0 }],
+    compare: [
+      { key: Buffer.from(heartbeatKey(node)), target: "Version", result: "Equal", version: 0 },
+      ...(opts.leaderGuard ? [opts.leaderGuard] : []),
+    ],
     success: [
       del(registryKey(node)),
       del(metricsKey(node)),
       ...(purgeConfig ? [del(configKey(node))] : []),
       { request_put: { key: Buffer.from(forgottenKey(node)), value: Buffer.from(JSON.stringify(record)) } },
     ],
-    failure: [],
+    failure: [{ request_range: { key: Buffer.from(heartbeatKey(node)), count_only: true } }],
   });
   if (!res.succeeded) {
+    const alive = Number(res.responses[0]?.response_range?.count ?? 0) > 0;
+    if (!alive) throw new ConflictError(`node "${node}" was not forgotten: this manager no longer leads`);
     throw new ConflictError(
       `node "${node}" is ALIVE (its heartbeat key exists): only DEAD or LEFT nodes can be forgotten`,
     );

@@ -1,12 +1,13 @@
 // `fleetwatch server`: the manager core with its console. Flags arrive parsed from
 // src/cli/main.ts; this file wires and prints, the modules decide.
-import type { CommonOptions } from "../cli/main.ts";
+
 import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
 import { formatEndpoint } from "../shared/endpoints.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
 import { invalidValueLine, invalidValues } from "../shared/invalid-values.ts";
 import { createLogger } from "../shared/log.ts";
+import type { CommonOptions } from "../shared/options.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { ackLines, type NodeAck } from "./ack-lines.ts";
 import { type Alerting, startAlerting } from "./alerts/index.ts";

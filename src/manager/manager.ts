@@ -79,6 +79,13 @@ export class Manager {
     return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), purgeConfig });
   }
 
+  /** The leader forgetting on its own: the write carries the term guard, like every leader write. */
+  async forgetAsLeader(node: string, by: string): Promise<ForgetResult | undefined> {
+    const leaderGuard = this.election.guard();
+    if (!leaderGuard) return undefined;
+    return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), leaderGuard });
+  }
+
   get state(): LivenessState {
     return this.current;
   }

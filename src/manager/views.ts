@@ -1,15 +1,8 @@
 // Text renderings of the liveness view for the console. Pure: data and `now` in, text out.
+import { formatAge } from "../shared/age.ts";
 import { describeConfig } from "../shared/config-merge.ts";
 import { textTable } from "../shared/text-table.ts";
 import type { NodeView, Transition } from "./liveness.ts";
-
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-  return `${Math.floor(s / 86_400)}d${String(Math.floor((s % 86_400) / 3600)).padStart(2, "0")}h`;
-}
 
 /** `configStatus`, when given, adds a CONFIG STATUS column (desired vs applied, src/config/compliance.ts). */
 export function nodesTable(

@@ -1,8 +1,9 @@
 // The security subcommands: `ctl certs init|issue` and `ctl auth setup`. Flags arrive
 // parsed from src/cli/main.ts; this file wires and prints.
-import type { CommonOptions } from "../cli/main.ts";
+
 import { ValidationError } from "../shared/errors.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
+import type { CommonOptions } from "../shared/options.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { removeNodeAuth, setupAuth } from "./auth-setup.ts";
 import { caPaths, clientPaths, ensureCa, ensureClientCert, ensureLocalCerts, serverPaths } from "./certs.ts";

@@ -12,6 +12,8 @@ export const EVENTS_PREFIX = `${PREFIX}events/`;
 export const DEFAULT_CONFIG_KEY = `${CONFIG_PREFIX}_default`;
 /** Config versions: `<prefix><node|_default>/<zero-padded version>` (see docs/config.md). */
 export const CONFIG_HISTORY_PREFIX = `${PREFIX}config-history/`;
+/** Forget records, watched by every manager (src/manager/forget.ts). */
+export const FORGOTTEN_PREFIX = `${PREFIX}forgotten/`;
 /** Held by the leading manager under its lease; its create_revision is the leadership term. */
 export const LEADER_KEY = `${PREFIX}leader`;
 
@@ -20,6 +22,14 @@ export const configKey = (node: string): string => `${CONFIG_PREFIX}${node}`;
 export const metricsKey = (node: string): string => `${METRICS_PREFIX}${node}`;
 export const registryKey = (node: string): string => `${REGISTRY_PREFIX}${node}`;
 export const eventsPrefix = (node: string): string => `${EVENTS_PREFIX}${node}/`;
+export const forgottenKey = (node: string): string => `${FORGOTTEN_PREFIX}${node}`;
+
+/** Digits of a config version in its key: zero-padded, so etcd's key order is version order. */
+const CONFIG_VERSION_DIGITS = 10;
+/** `name` is a node or `_default`. */
+export const configHistoryPrefix = (name: string): string => `${CONFIG_HISTORY_PREFIX}${name}/`;
+export const configVersionKey = (name: string, version: number): string =>
+  `${configHistoryPrefix(name)}${String(version).padStart(CONFIG_VERSION_DIGITS, "0")}`;
 
 /** The node name a key under `prefix` belongs to, or undefined for a key outside it. */
 export function nodeFromKey(prefix: string, key: string): string | undefined {

@@ -54,28 +54,39 @@ export const MAX_EPOCH_MS = 8.64e15;
 /** A time in ms since the epoch that `new Date(t).toISOString()` accepts. */
 export const epochMsSchema = z.number().min(0).max(MAX_EPOCH_MS);
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string; field?: string };
 
 /** Parses a stored config value (bytes from etcd, a file, an HTTP body). */
 export function parseConfigText(text: string): ParseResult<ConfigOverride> {
+  const json = decodeConfigJson(text);
+  return json.ok ? validateConfig(json.value) : json;
+}
+
+/** The size and JSON checks of a config value, before its fields are looked at. */
+export function decodeConfigJson(text: string): ParseResult<unknown> {
   const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_CONFIG_BYTES) {
     return { ok: false, reason: `value is ${size} bytes; the limit is ${MAX_CONFIG_BYTES}` };
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) };
   } catch (err) {
     return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
   }
-  return validateConfig(json);
 }
 
+/** `field`: the first field the value is wrong in (an unknown field's name), when it is one. */
 export function validateConfig(value: unknown): ParseResult<ConfigOverride> {
   // reportInput: zod 4 leaves the offending value out of issues unless asked.
   const result = ConfigOverrideSchema.safeParse(value, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, reason: formatIssues(result.error) };
+  const first = result.error.issues[0];
+  const field = first?.code === "unrecognized_keys" ? first.keys[0] : first?.path[0];
+  return {
+    ok: false,
+    reason: formatIssues(result.error),
+    ...(field === undefined ? {} : { field: String(field) }),
+  };
 }
 
 /** "interval: must be at most 86400 (got 90000); metrics[1]: unknown metric ..." */

@@ -3,13 +3,13 @@
 // given rates. It stops by itself after --duration, on SIGINT/SIGTERM, or on "stop"
 // from stdin with --control. Load is bounded: N nodes, rates given by the user.
 import { createInterface } from "node:readline";
-import type { CommonOptions } from "../cli/main.ts";
 import { systemClock } from "../shared/clock.ts";
 import { errorMessage, ValidationError } from "../shared/errors.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { createLogger } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
+import type { CommonOptions } from "../shared/options.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { type ConfigWatchMode, type SimEvent, SimFleet } from "./fleet.ts";
 import { Limiter } from "./limiter.ts";

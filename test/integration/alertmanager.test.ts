@@ -291,7 +291,11 @@ test("Alertmanager: a takeover re-pushes the firing set at once, including a dea
     },
     { timeoutMs: 15_000, message: "to-1 re-pushed by the new leader (a later endsAt)" },
   );
-  assert.equal(rePushed?.startsAt, before?.startsAt, "the same alert, same start");
+  // Each manager times a transition by its own clock when it sees it, and Alertmanager keeps
+  // the earlier startsAt of two pushes of one alert: the start may move by that difference.
+  const moved = Date.parse(rePushed?.startsAt ?? "") - Date.parse(before?.startsAt ?? "");
+  t.diagnostic(`startsAt after the takeover moved by ${moved} ms`);
+  assert.ok(moved <= 0 && moved > -2000, `the same alert, about the same start (moved ${moved} ms)`);
   await waitFor(async () => (await activeAlerts(am, "to-2")).length > 0, {
     timeoutMs: 30_000,
     message: "to-2, which died during the takeover, active",

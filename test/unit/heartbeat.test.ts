@@ -15,6 +15,7 @@ function fakeEtcd() {
   const faults = { failPuts: 0 };
   const listeners = new Map<string, LeaseListener>();
   let next = 1;
+  let revision = 0;
   const revoke = (id: string) => {
     for (const [key, lease] of keys)
       if (lease === id) {
@@ -33,6 +34,7 @@ function fakeEtcd() {
             }
             keys.set(key, lease);
             values.set(key, value);
+            return { header: { revision: String(++revision) } };
           },
         }),
       }),

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { NodeView, Transition } from "../../src/manager/liveness.ts";
-import { formatAge, historyTable, nodesTable } from "../../src/manager/views.ts";
+import { historyTable, nodesTable } from "../../src/manager/views.ts";
+import { formatAge } from "../../src/shared/age.ts";
 import type { ConfigAck } from "../../src/shared/schema.ts";
 
 const NOW = Date.UTC(2026, 0, 2, 0, 0, 0);
@@ -35,6 +36,13 @@ describe("formatAge", () => {
       assert.equal(formatAge(ms), text);
     });
   }
+
+  test("the dashboard's browser copy (dashboard/common.js) says the same", async () => {
+    // Untyped browser code: imported by URL so tsc does not look for its declarations.
+    const url = new URL("../../src/manager/dashboard/common.js", import.meta.url).href;
+    const { age } = (await import(url)) as { age(ms: number): string };
+    for (const [ms, text] of cases) assert.equal(age(ms), text, `${ms} ms`);
+  });
 
   test("never goes down as the age grows", () => {
     const toSeconds = (t: string) => {

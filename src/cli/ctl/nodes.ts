@@ -3,7 +3,7 @@
 import { hostname, userInfo } from "node:os";
 import { describeCompliance } from "../../config/compliance.ts";
 import { forgetNode } from "../../manager/forget.ts";
-import { formatAge } from "../../manager/views.ts";
+import { formatAge } from "../../shared/age.ts";
 import { describeConfig } from "../../shared/config-merge.ts";
 import { parseDuration } from "../../shared/duration.ts";
 import { ConflictError, ValidationError } from "../../shared/errors.ts";

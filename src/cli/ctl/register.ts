@@ -1,8 +1,8 @@
 // Commander definitions of `fleetwatch ctl nodes` and `fleetwatch ctl config ...`. Kept
 // light: the implementations are imported when a command runs.
 import { type Command, Option } from "commander";
+import type { CommonOptions } from "../../shared/options.ts";
 import { secondsArg } from "../args.ts";
-import type { CommonOptions } from "../main.ts";
 
 /** `withEtcdOptions` is passed in so every ctl command takes the same --etcd/TLS options. */
 export function registerConfigCommands(ctl: Command, withEtcdOptions: (cmd: Command) => Command): void {

@@ -7,8 +7,8 @@ import { ConflictError, errorMessage, ValidationError } from "../../shared/error
 import { escapeControl, escapeControlJson, escapeControlLines } from "../../shared/escape.ts";
 import { createEtcdClient } from "../../shared/etcd.ts";
 import { invalidValueLine, invalidValues } from "../../shared/invalid-values.ts";
+import type { CommonOptions } from "../../shared/options.ts";
 import { loadEtcdTls } from "../../shared/tls-files.ts";
-import type { CommonOptions } from "../main.ts";
 
 export const EXIT = {
   ok: 0,

@@ -107,13 +107,14 @@ export class OutboxStore {
   }
 
   /** Persists a record's delivered/dropped marks (merged with what etcd holds), one write per key at a time. */
-  mark(stored: StoredRecord, signal: AbortSignal): void {
+  mark(stored: StoredRecord, signal: AbortSignal): Promise<void> {
     const previous = this.marking.get(stored.key) ?? Promise.resolve();
     const next = previous.then(() => this.writeMarks(stored, signal));
     this.marking.set(stored.key, next);
     void next.finally(() => {
       if (this.marking.get(stored.key) === next) this.marking.delete(stored.key);
     });
+    return next;
   }
 
   private async writeMarks(stored: StoredRecord, signal: AbortSignal): Promise<void> {
@@ -135,10 +136,14 @@ export class OutboxStore {
           client.kv.txn({
             compare: [guard, { key, target: "Mod", result: "Equal", mod_revision: kv.mod_revision }],
             success: [{ request_put: { key, value: Buffer.from(JSON.stringify(merged)) } }],
-            failure: [],
+            failure: [{ request_range: { key } }],
           }),
         );
         if (cas.succeeded) return;
+        // The record did not change, so the term compare failed: this manager was deposed
+        // and the new leader owns the marks. (A changed record is merged again.)
+        const now = cas.responses[0]?.response_range?.kvs[0];
+        if (!now || now.mod_revision === kv.mod_revision) return;
       } catch (err) {
         const delay = backoffDelay(attempt, RETRY);
         this.o.log.warn(

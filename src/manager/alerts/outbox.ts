@@ -201,7 +201,7 @@ export class WebhookOutbox {
       const { drop, send } = nextForHook(list, hook.id);
       for (const d of drop) {
         d.record.dropped.push(hook.id);
-        this.store.mark(d, signal);
+        void this.store.mark(d, signal);
         this.o.log.info(
           { node, kind: d.record.kind, revision: d.record.revision, webhook: hook.id },
           "alert superseded by a later resolution; not sent",
@@ -284,7 +284,7 @@ export class WebhookOutbox {
     }
     for (const stored of batch) {
       stored.record.delivered.push(hook.id);
-      this.store.mark(stored, signal);
+      void this.store.mark(stored, signal);
       this.forgetSettled(stored.record.node);
       this.o.log.info(
         {

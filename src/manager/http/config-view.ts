@@ -4,7 +4,7 @@
 import type { DesiredState } from "../../config/compliance.ts";
 import { mergeConfig } from "../../shared/config-merge.ts";
 import { invalidValues } from "../../shared/invalid-values.ts";
-import { CONFIG_PREFIX, DEFAULT_CONFIG_KEY, nodeFromKey } from "../../shared/keys.ts";
+import { CONFIG_PREFIX, configKey, DEFAULT_CONFIG_KEY, nodeFromKey } from "../../shared/keys.ts";
 import type { WatchEvent } from "../../shared/resumable-watch.ts";
 import { type ConfigAck, type ConfigOverride, parseConfigText } from "../../shared/schema.ts";
 import type { ListedKey } from "./prefix-mirror.ts";
@@ -47,10 +47,10 @@ export class ConfigView {
 
   /** A node's heartbeat acknowledged a config: record the lag of writes it covers. */
   onAck(node: string, ack: ConfigAck, now: number): void {
-    const own = this.pending.get(`${CONFIG_PREFIX}${node}`);
+    const own = this.pending.get(configKey(node));
     if (own && ack.nodeRevision >= own.revision && ack.rejected?.revision !== own.revision) {
       this.observeLag((now - own.seenAt) / 1000);
-      this.pending.delete(`${CONFIG_PREFIX}${node}`);
+      this.pending.delete(configKey(node));
     }
     const def = this.pending.get(DEFAULT_CONFIG_KEY);
     if (def && ack.defaultRevision >= def.revision && !def.acked.has(node)) {
@@ -62,7 +62,7 @@ export class ConfigView {
   }
 
   entry(node: string | undefined): StoredEntry | undefined {
-    return this.entries.get(node === undefined ? DEFAULT_CONFIG_KEY : `${CONFIG_PREFIX}${node}`);
+    return this.entries.get(node === undefined ? DEFAULT_CONFIG_KEY : configKey(node));
   }
 
   /** What the node should run with, from the valid stored values (invalid ones count as absent). */

@@ -6,10 +6,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { ConfigService, type ConfigTarget, validateOverrideInput } from "../../config/service.ts";
 import type { Clock } from "../../shared/clock.ts";
-import { CONFIG_PREFIX, METRICS_PREFIX, nodeFromKey } from "../../shared/keys.ts";
+import { CONFIG_PREFIX, METRICS_PREFIX } from "../../shared/keys.ts";
 import type { Logger } from "../../shared/log.ts";
 import { METRIC_DESCRIPTORS } from "../../shared/metric-descriptors.ts";
-import { nodeNameProblem } from "../../shared/node-name.ts";
 import { dashboardUrl } from "../alerts/webhook-format.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
@@ -30,7 +29,8 @@ import {
 import { PrefixMirror } from "./prefix-mirror.ts";
 import { FleetMetrics } from "./prom.ts";
 import { fleetSnapshot } from "./prom-fleet.ts";
-import { type MetricSample, SampleStore } from "./samples.ts";
+import { SampleIntake } from "./sample-intake.ts";
+import type { MetricSample } from "./samples.ts";
 import { loadStaticFiles, type StaticFile } from "./static-files.ts";
 import { StreamHub } from "./stream.ts";
 
@@ -66,9 +66,7 @@ export class FleetHttpServer {
   private readonly server: Server;
   private readonly config: ConfigService;
   private readonly configView: ConfigView;
-  private readonly samples = new SampleStore();
-  /** Nodes whose last sample was refused and logged: one log line per node until a good one. */
-  private readonly refusedSamples = new Set<string>();
+  private readonly intake: SampleIntake;
   private readonly hub: StreamHub;
   private readonly patches = new NodePatches();
   private readonly mirrors: PrefixMirror[];
@@ -89,6 +87,7 @@ export class FleetHttpServer {
     this.config = new ConfigService(manager.client, clock);
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
+    this.intake = new SampleIntake(this.metrics, log, clock);
     this.hub = new StreamHub({
       ...(opts.maxStreams !== undefined ? { maxStreams: opts.maxStreams } : {}),
       onDrop: () => this.metrics.sseDropped.inc(),
@@ -161,7 +160,7 @@ export class FleetHttpServer {
         }
       }, FLUSH_MS),
     );
-    this.timers.push(setInterval(() => this.samples.trim(clock.now()), TRIM_MS));
+    this.timers.push(setInterval(() => this.intake.store.trim(clock.now()), TRIM_MS));
     for (const t of this.timers) t.unref();
     return this.url;
   }
@@ -221,7 +220,7 @@ export class FleetHttpServer {
         break;
       case "forgotten":
         this.dirty.delete(effect.node);
-        this.samples.forget(effect.node);
+        this.intake.forget(effect.node);
         this.metrics.forgetNodeSamples(effect.node);
         this.patches.forget(effect.node);
         this.hub.broadcast("removed", [effect.node]);
@@ -234,23 +233,10 @@ export class FleetHttpServer {
   }
 
   private onSampleText(key: string, text: string, modRevision: number): void {
-    const node = nodeFromKey(METRICS_PREFIX, key);
-    if (!node || nodeNameProblem(node)) return;
-    const result = this.samples.accept(node, text, modRevision, this.deps.clock.now());
-    if (!result.ok) {
-      if (result.duplicate) return;
-      this.metrics.samplesRejected.inc({ reason: result.rejection });
-      if (!this.refusedSamples.has(node)) {
-        this.refusedSamples.add(node);
-        this.deps.log.warn({ key, reason: result.reason }, "metrics sample refused");
-      }
-      return;
-    }
-    this.refusedSamples.delete(node);
-    const sample = result.sample;
-    this.metrics.observeSample(node, sample);
-    this.dirty.add(node);
-    this.hub.sample(node, { node, sample });
+    const accepted = this.intake.accept(key, text, modRevision);
+    if (!accepted) return;
+    this.dirty.add(accepted.node);
+    this.hub.sample(accepted.node, accepted);
   }
 
   private flush(): void {
@@ -272,7 +258,7 @@ export class FleetHttpServer {
   }
 
   private summary(view: NodeView): NodeSummary {
-    return summarize(view, this.configView.desired(view.node), this.samples.get(view.node)?.latest);
+    return summarize(view, this.configView.desired(view.node), this.intake.store.get(view.node)?.latest);
   }
 
   private status() {
@@ -433,7 +419,7 @@ export class FleetHttpServer {
   private nodeMetrics(res: ServerResponse, params: Params, url: URL): void {
     const view = this.knownNode(params);
     const since = optionalInt(url.searchParams.get("since"), "since") ?? 0;
-    const samples: MetricSample[] = this.samples.get(view.node)?.since(since) ?? [];
+    const samples: MetricSample[] = this.intake.store.get(view.node)?.since(since) ?? [];
     sendJson(res, 200, { node: view.node, windowMs: 600_000, samples });
   }
 
@@ -467,7 +453,7 @@ export class FleetHttpServer {
     if (nodeParam !== undefined) {
       first.push({
         event: "samples",
-        data: { node: nodeParam, samples: this.samples.get(nodeParam)?.since(0) ?? [] },
+        data: { node: nodeParam, samples: this.intake.store.get(nodeParam)?.since(0) ?? [] },
       });
     }
     this.hub.open(res, nodeParam, first);
