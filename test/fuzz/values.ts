@@ -157,6 +157,13 @@ const SHAPES: Record<Family, (rng: Rng) => string> = {
       delivered: () => anyJson(rng, 1),
     }),
   events: (rng) => anyJson(rng),
+  forgotten: (rng) =>
+    shaped(rng, {
+      node: () => JSON.stringify(nastyString(rng)),
+      at: epoch(rng),
+      by: () => JSON.stringify(nastyString(rng)),
+      purgeConfig: () => pick(rng, ["true", "false", '"yes"', "1"]),
+    }),
 };
 
 export const FAMILIES = [
@@ -168,6 +175,7 @@ export const FAMILIES = [
   "config-history",
   "alerts",
   "events",
+  "forgotten",
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 

@@ -6,6 +6,8 @@
 //
 // Bounded: BATCHES x PER_BATCH cases. Reproduce a failure with FUZZ_SEED=<the seed printed>.
 import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Etcd3 } from "etcd3";
 import { mergeConfig } from "../../src/shared/config-merge.ts";
@@ -35,6 +37,7 @@ describe(`fuzz: adversarial values under /monitor/ (seed ${SEED}; FUZZ_SEED=${SE
   let client: Etcd3;
   let server: FleetwatchProcess;
   let call: ReturnType<typeof apiClient>;
+  let receiver: Server;
   const agents: FleetwatchProcess[] = [];
 
   before(async () => {
@@ -43,9 +46,18 @@ describe(`fuzz: adversarial values under /monitor/ (seed ${SEED}; FUZZ_SEED=${SE
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     call = apiClient(base);
-    server = spawnFleetwatch(["server", "--etcd", etcd.endpoints, "--http", `127.0.0.1:${port}`], {
-      name: "server",
+    // A webhook receiver that answers 200, so the manager runs its alert outbox and decodes
+    // (or refuses) the records the fuzz writes under /monitor/alerts/.
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.end("ok"));
     });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    server = spawnFleetwatch(
+      ["server", "--etcd", etcd.endpoints, "--http", `127.0.0.1:${port}`, "--alert-webhook", hook],
+      { name: "server" },
+    );
     started.push(server);
     await server.waitForLine(`[HTTP] Dashboard at ${base}/`, { timeoutMs: 15_000 });
     for (const name of AGENTS) {
@@ -56,6 +68,7 @@ describe(`fuzz: adversarial values under /monitor/ (seed ${SEED}; FUZZ_SEED=${SE
 
   after(async () => {
     await stopAll();
+    receiver?.close();
     client?.close();
     await etcd?.stop();
   });
