@@ -4,7 +4,8 @@
 // JSON body type, no middleware chain to learn, nothing more to audit or keep updated.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ConfigService, type ConfigTarget, validateOverrideInput } from "../../config/service.ts";
+import type { Etcd3 } from "etcd3";
+import { type ConfigService, type ConfigTarget, validateOverrideInput } from "../../config/service.ts";
 import type { Clock } from "../../shared/clock.ts";
 import { CONFIG_PREFIX, METRICS_PREFIX } from "../../shared/keys.ts";
 import type { Logger } from "../../shared/log.ts";
@@ -27,8 +28,7 @@ import {
   parseRollbackBody,
 } from "./params.ts";
 import { PrefixMirror } from "./prefix-mirror.ts";
-import { FleetMetrics } from "./prom.ts";
-import { fleetSnapshot } from "./prom-fleet.ts";
+import type { FleetMetrics } from "./prom.ts";
 import { SampleIntake } from "./sample-intake.ts";
 import type { MetricSample } from "./samples.ts";
 import { loadStaticFiles, type StaticFile } from "./static-files.ts";
@@ -45,8 +45,12 @@ export interface HttpOptions {
   maxStreams?: number;
 }
 
+/** Built once by the composition root (src/manager/main.ts) and shared with the console. */
 export interface HttpServerDeps {
   manager: Manager;
+  client: Etcd3;
+  config: ConfigService;
+  metrics: FleetMetrics;
   clock: Clock;
   log: Logger;
 }
@@ -82,9 +86,9 @@ export class FleetHttpServer {
     private readonly opts: HttpOptions,
     private readonly deps: HttpServerDeps,
   ) {
-    const { manager, clock, log } = deps;
-    this.metrics = new FleetMetrics(() => fleetSnapshot(manager, (v) => this.summary(v)));
-    this.config = new ConfigService(manager.client, clock);
+    const { manager, client, clock, log } = deps;
+    this.metrics = deps.metrics;
+    this.config = deps.config;
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
     this.intake = new SampleIntake(this.metrics, log, clock);
@@ -95,7 +99,7 @@ export class FleetHttpServer {
     const timed = this.metrics.timed;
     this.mirrors = [
       new PrefixMirror(
-        manager.client,
+        client,
         METRICS_PREFIX,
         {
           onList: (keys) => {
@@ -111,7 +115,7 @@ export class FleetHttpServer {
         timed,
       ),
       new PrefixMirror(
-        manager.client,
+        client,
         CONFIG_PREFIX,
         {
           onList: (keys) => {
@@ -257,7 +261,8 @@ export class FleetHttpServer {
     if (changed.length > 0) this.hub.broadcast("nodes", changed);
   }
 
-  private summary(view: NodeView): NodeSummary {
+  /** A node as the dashboard and /metrics show it: liveness, desired config, latest sample. */
+  summary(view: NodeView): NodeSummary {
     return summarize(view, this.configView.desired(view.node), this.intake.store.get(view.node)?.latest);
   }
 
