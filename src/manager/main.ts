@@ -49,8 +49,12 @@ export async function runServer(
   });
 
   let http: FleetHttpServer | undefined;
-  // /metrics is served by the HTTP server, so node series are only read once it exists.
-  const metrics = new FleetMetrics(() => fleetSnapshot(manager, (v) => (http as FleetHttpServer).summary(v)));
+  // Only the HTTP server serves /metrics: without it (--http off) there is no registry at all.
+  // Node series are read at scrape time, through the server that exists by then.
+  const metrics =
+    opts.http === "off"
+      ? undefined
+      : new FleetMetrics(() => fleetSnapshot(manager, (v) => (http as FleetHttpServer).summary(v)));
   let alerting: Alerting | undefined;
   let stopping = false;
   const stop = async () => {
@@ -121,11 +125,9 @@ export async function runServer(
       `[Forget] DEAD and LEFT nodes are forgotten ${Math.round(opts.forgetAfter / 1000)} s after their transition`,
     );
   }
-  http = await startHttpServer(opts, { manager, client, config, metrics, clock, log }, io.print);
+  http = metrics && (await startHttpServer(opts, { manager, client, config, metrics, clock, log }, io.print));
   // With client certificates, say once whether this etcd keeps the per-node promises.
   if (opts.etcdCert) void reportEtcdAdvisories(client, io.print, log);
-  // Without the HTTP server nobody reads the metrics, so alerting does not time into them.
-  const served = http && metrics;
   alerting = startAlerting(
     opts,
     {
@@ -134,9 +136,9 @@ export async function runServer(
       clock,
       log,
       externalUrl: () => http?.externalUrl ?? opts.externalUrl ?? "",
-      metrics: served && {
-        timed: served.timed,
-        delivery: (_target, ok) => served.alertDeliveries.inc({ result: ok ? "ok" : "error" }),
+      metrics: metrics && {
+        timed: metrics.timed,
+        delivery: (_target, ok) => metrics.alertDeliveries.inc({ result: ok ? "ok" : "error" }),
       },
     },
     io.print,
