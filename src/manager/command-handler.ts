@@ -1,7 +1,12 @@
 // Carries out console commands against the manager. Returns the text to print, so the
 // same handler serves the console and tests.
 import { compliance, describeCompliance } from "../config/compliance.ts";
-import { ConfigService, type ConfigSnapshot, type ConfigTarget, desiredFrom } from "../config/service.ts";
+import {
+  type ConfigService,
+  type ConfigSnapshot,
+  type ConfigTarget,
+  desiredFrom,
+} from "../config/service.ts";
 import { describeRemoval, showDefault, showNode, versionsTable } from "../config/views.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import { type Command, HELP_TEXT } from "./commands.ts";
@@ -12,6 +17,8 @@ import { historyTable, nodesTable } from "./views.ts";
 
 export interface CommandContext {
   manager: Manager;
+  /** The server's one config service (built in main.ts). */
+  config: ConfigService;
   now(): number;
   /** Shown when a write fails for a reason that is not the user's input. */
   etcdHint: string;
@@ -31,9 +38,7 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
     case "nodes": {
       // Desired config comes from one read of the config prefix; without etcd the table
       // is still shown, without the status column.
-      const snapshot = await configService(ctx)
-        .snapshot()
-        .catch(() => undefined);
+      const snapshot = await ctx.config.snapshot().catch(() => undefined);
       const table = nodesTable(
         manager.state.nodes.values(),
         ctx.now(),
@@ -47,7 +52,7 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
         ? historyTable(cmd.node, view.history, ctx.now())
         : `Unknown node "${cmd.node}".`;
       try {
-        const versions = await configService(ctx).history({ kind: "node", node: cmd.node });
+        const versions = await ctx.config.history({ kind: "node", node: cmd.node });
         return `${transitions}\n${versionsTable({ kind: "node", node: cmd.node }, versions, ctx.now())}`;
       } catch (err) {
         return `${transitions}\nError: cannot read config versions: ${errorMessage(err)} - ${ctx.etcdHint}`;
@@ -67,7 +72,7 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
         const unseen = manager.state.nodes.has(cmd.node)
           ? ""
           : ` (node ${cmd.node} has not been seen yet; it will apply this when it starts)`;
-        const result = await updateNodeInterval(manager.client, cmd.node, cmd.interval, { now: ctx.now });
+        const result = await updateNodeInterval(ctx.config, cmd.node, cmd.interval);
         const replaced = result.replacedInvalid ? " (replaced an invalid stored value)" : "";
         return `[Config] Updated ${result.key} = ${result.value} (revision ${result.revision})${replaced}${unseen}`;
       } catch (err) {
@@ -94,10 +99,6 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
   }
 }
 
-function configService(ctx: CommandContext): ConfigService {
-  return new ConfigService(ctx.manager.client, { now: ctx.now });
-}
-
 function statusOf(view: NodeView, snapshot: ConfigSnapshot): string {
   const desired = desiredFrom(snapshot, view.node);
   return describeCompliance(
@@ -113,7 +114,7 @@ async function configCommand(
   cmd: Extract<Command, { type: "set" | "show" | "rollback" }>,
   ctx: CommandContext,
 ): Promise<string> {
-  const service = configService(ctx);
+  const service = ctx.config;
   const { manager } = ctx;
   switch (cmd.type) {
     case "set": {

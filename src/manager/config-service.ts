@@ -2,9 +2,7 @@
 // (src/config/service.ts) so it is validated, CAS-guarded and recorded as a version like
 // every other write. A lost race is retried by re-reading, since the change is a merge
 // of one field, not a whole-value replacement.
-import type { Etcd3 } from "etcd3";
-import { ConfigService } from "../config/service.ts";
-import { type Clock, systemClock } from "../shared/clock.ts";
+import type { ConfigService } from "../config/service.ts";
 import { ValidationError } from "../shared/errors.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
 
@@ -22,14 +20,13 @@ export interface WriteResult {
 export const CONSOLE_AUTHOR = "console";
 
 export async function updateNodeInterval(
-  client: Etcd3,
+  config: ConfigService,
   node: string,
   interval: number,
-  clock: Clock = systemClock,
 ): Promise<WriteResult> {
   const problem = nodeNameProblem(node);
   if (problem) throw new ValidationError(problem, "node");
-  const result = await new ConfigService(client, clock).setDetailed(
+  const result = await config.setDetailed(
     { kind: "node", node },
     { interval },
     { author: CONSOLE_AUTHOR, merge: true },

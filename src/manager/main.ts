@@ -1,6 +1,7 @@
 // `fleetwatch server`: the manager core with its console. Flags arrive parsed from
 // src/cli/main.ts; this file wires and prints, the modules decide.
 
+import { ConfigService } from "../config/service.ts";
 import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
 import { formatEndpoint } from "../shared/endpoints.ts";
@@ -16,8 +17,10 @@ import { startAutoForget } from "./auto-forget.ts";
 import { handleCommand } from "./command-handler.ts";
 import { parseCommand } from "./commands.ts";
 import { openConsole } from "./console-io.ts";
-import { startHttpServer } from "./http/index.ts";
+import { type FleetHttpServer, startHttpServer } from "./http/index.ts";
 import type { HttpCliOptions } from "./http/options.ts";
+import { FleetMetrics } from "./http/prom.ts";
+import { fleetSnapshot } from "./http/prom-fleet.ts";
 import { Manager } from "./manager.ts";
 
 /** How long acks are gathered before printing; short enough to feel immediate. */
@@ -30,6 +33,9 @@ export async function runServer(
   const clock = systemClock;
   const client = createEtcdClient({ endpoints: opts.etcd, tls: loadEtcdTls(opts) });
   const endpoints = opts.etcd.map(formatEndpoint).join(",");
+  // The composition root: one client, one config service, one metrics registry, passed
+  // down to the manager, the console, the HTTP server and alerting; nothing hands them back.
+  const config = new ConfigService(client, clock);
 
   const manager = new Manager({
     client,
@@ -42,7 +48,13 @@ export async function runServer(
       ),
   });
 
-  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let http: FleetHttpServer | undefined;
+  // Only the HTTP server serves /metrics: without it (--http off) there is no registry at all.
+  // Node series are read at scrape time, through the server that exists by then.
+  const metrics =
+    opts.http === "off"
+      ? undefined
+      : new FleetMetrics(() => fleetSnapshot(manager, (v) => (http as FleetHttpServer).summary(v)));
   let alerting: Alerting | undefined;
   let stopping = false;
   const stop = async () => {
@@ -59,6 +71,7 @@ export async function runServer(
     async (line) => {
       const output = await handleCommand(parseCommand(line), {
         manager,
+        config,
         now: () => clock.now(),
         etcdHint: `is etcd reachable at ${endpoints}?`,
         quit: async () => {
@@ -112,14 +125,14 @@ export async function runServer(
       `[Forget] DEAD and LEFT nodes are forgotten ${Math.round(opts.forgetAfter / 1000)} s after their transition`,
     );
   }
-  http = await startHttpServer(opts, { manager, clock, log }, io.print);
+  http = metrics && (await startHttpServer(opts, { manager, client, config, metrics, clock, log }, io.print));
   // With client certificates, say once whether this etcd keeps the per-node promises.
   if (opts.etcdCert) void reportEtcdAdvisories(client, io.print, log);
-  const metrics = http?.metrics;
   alerting = startAlerting(
     opts,
     {
       manager,
+      client,
       clock,
       log,
       externalUrl: () => http?.externalUrl ?? opts.externalUrl ?? "",

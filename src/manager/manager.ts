@@ -95,10 +95,6 @@ export class Manager {
     return this.tracker.isSynced && this.current.connected;
   }
 
-  get client(): Etcd3 {
-    return this.options.client;
-  }
-
   /** Only the leader writes the registry (and sends alerts). */
   get isLeader(): boolean {
     return this.election.isLeader;

@@ -1,6 +1,7 @@
 // Alerting, built once per server process (src/manager/main.ts), beside the console and
 // the HTTP server rather than inside either: alerts need neither. It subscribes to the
 // manager's effects (transitions) and leadership (only the leader records and sends).
+import type { Etcd3 } from "etcd3";
 import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/log.ts";
 import type { EtcdTimer } from "../http/prom.ts";
@@ -11,6 +12,7 @@ import { WebhookOutbox } from "./outbox.ts";
 
 export interface AlertingDeps {
   manager: Manager;
+  client: Etcd3;
   clock: Clock;
   log: Logger;
   /** Base URL of the dashboard for links ("" without one). */
@@ -37,7 +39,7 @@ export function startAlerting(
   const { manager, clock, log, metrics } = deps;
   const alertOnLeave = opts.alertOnLeave ?? false;
   const outbox = new WebhookOutbox({
-    client: manager.client,
+    client: deps.client,
     webhooks,
     format: opts.alertFormat ?? "alertmanager",
     groupWaitMs: opts.alertGroupWait ?? 0,

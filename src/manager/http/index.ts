@@ -1,18 +1,15 @@
 // Entry point used by src/manager/main.ts: starts the HTTP server from the parsed flags
 // and says on the console where the dashboard is and whether writes are possible.
-import type { Clock } from "../../shared/clock.ts";
 import { errorMessage, FleetwatchError } from "../../shared/errors.ts";
-import type { Logger } from "../../shared/log.ts";
-import type { Manager } from "../manager.ts";
 import { resolveApiToken } from "./api-token.ts";
 import type { HttpCliOptions } from "./options.ts";
-import { FleetHttpServer } from "./server.ts";
+import { FleetHttpServer, type HttpServerDeps } from "./server.ts";
 
 export { FleetHttpServer } from "./server.ts";
 
 export async function startHttpServer(
   opts: Partial<HttpCliOptions>,
-  deps: { manager: Manager; clock: Clock; log: Logger },
+  deps: HttpServerDeps,
   print: (line: string) => void,
 ): Promise<FleetHttpServer | undefined> {
   const listen = opts.http ?? { host: "127.0.0.1", port: 8080 };

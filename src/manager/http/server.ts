@@ -1,36 +1,28 @@
-// The manager's HTTP server: dashboard, JSON API, SSE stream, /metrics, health probes.
+// The manager's HTTP server: its lifecycle and the feeds behind the dashboard (manager
+// effects, metric samples, config). The route table is routes/table.ts, the handlers sit
+// beside it, one module per resource.
 //
-// node:http and a 20-line route table rather than a framework: about fifteen routes, one
-// JSON body type, no middleware chain to learn, nothing more to audit or keep updated.
+// node:http and a route table rather than a framework: about fifteen routes, one JSON body
+// type, no middleware chain to learn, nothing more to audit or keep updated.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ConfigService, type ConfigTarget, validateOverrideInput } from "../../config/service.ts";
+import type { Etcd3 } from "etcd3";
+import type { ConfigService } from "../../config/service.ts";
 import type { Clock } from "../../shared/clock.ts";
 import { CONFIG_PREFIX, METRICS_PREFIX } from "../../shared/keys.ts";
 import type { Logger } from "../../shared/log.ts";
-import { METRIC_DESCRIPTORS } from "../../shared/metric-descriptors.ts";
 import { dashboardUrl } from "../alerts/webhook-format.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
-import { requireToken } from "./auth.ts";
 import { ConfigView } from "./config-view.ts";
-import { type FleetEvent, type NodeSummary, recentEvents, summarize } from "./fleet-view.ts";
-import { deleteNode } from "./forget-route.ts";
-import { HttpError, readJson, sendFailure, sendJson } from "./http-util.ts";
+import { type FleetEvent, type NodeSummary, summarize } from "./fleet-view.ts";
+import { HttpError, sendFailure } from "./http-util.ts";
 import { type NodePatch, NodePatches } from "./node-patches.ts";
-import {
-  configBodyFrom,
-  decodeNode,
-  expectedRevisionFrom,
-  mergeFrom,
-  optionalInt,
-  parseRollbackBody,
-} from "./params.ts";
 import { PrefixMirror } from "./prefix-mirror.ts";
-import { FleetMetrics } from "./prom.ts";
-import { fleetSnapshot } from "./prom-fleet.ts";
+import type { FleetMetrics } from "./prom.ts";
+import type { Route, ServerStatus } from "./routes/context.ts";
+import { routeTable } from "./routes/table.ts";
 import { SampleIntake } from "./sample-intake.ts";
-import type { MetricSample } from "./samples.ts";
 import { loadStaticFiles, type StaticFile } from "./static-files.ts";
 import { StreamHub } from "./stream.ts";
 
@@ -45,8 +37,12 @@ export interface HttpOptions {
   maxStreams?: number;
 }
 
+/** Built once by the composition root (src/manager/main.ts) and shared with the console. */
 export interface HttpServerDeps {
   manager: Manager;
+  client: Etcd3;
+  config: ConfigService;
+  metrics: FleetMetrics;
   clock: Clock;
   log: Logger;
 }
@@ -55,11 +51,6 @@ export interface HttpServerDeps {
 const FLUSH_MS = 250;
 /** Sample windows are trimmed this often, so a silent node's old samples age out. */
 const TRIM_MS = 5000;
-const EVENTS_DEFAULT_LIMIT = 100;
-const EVENTS_MAX_LIMIT = 1000;
-
-type Params = string[];
-type Handler = (req: IncomingMessage, res: ServerResponse, params: Params, url: URL) => Promise<void> | void;
 
 export class FleetHttpServer {
   readonly metrics: FleetMetrics;
@@ -71,7 +62,7 @@ export class FleetHttpServer {
   private readonly patches = new NodePatches();
   private readonly mirrors: PrefixMirror[];
   private readonly files: Map<string, StaticFile>;
-  private readonly routes: [string, RegExp, Handler][];
+  private readonly routes: Route[];
   private readonly dirty = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
@@ -82,9 +73,9 @@ export class FleetHttpServer {
     private readonly opts: HttpOptions,
     private readonly deps: HttpServerDeps,
   ) {
-    const { manager, clock, log } = deps;
-    this.metrics = new FleetMetrics(() => fleetSnapshot(manager, (v) => this.summary(v)));
-    this.config = new ConfigService(manager.client, clock);
+    const { manager, client, clock, log } = deps;
+    this.metrics = deps.metrics;
+    this.config = deps.config;
     this.configView = new ConfigView((s) => this.metrics.configApplyLag.observe(s));
     this.files = loadStaticFiles();
     this.intake = new SampleIntake(this.metrics, log, clock);
@@ -95,7 +86,7 @@ export class FleetHttpServer {
     const timed = this.metrics.timed;
     this.mirrors = [
       new PrefixMirror(
-        manager.client,
+        client,
         METRICS_PREFIX,
         {
           onList: (keys) => {
@@ -111,7 +102,7 @@ export class FleetHttpServer {
         timed,
       ),
       new PrefixMirror(
-        manager.client,
+        client,
         CONFIG_PREFIX,
         {
           onList: (keys) => {
@@ -131,7 +122,20 @@ export class FleetHttpServer {
         timed,
       ),
     ];
-    this.routes = this.routeTable();
+    this.routes = routeTable({
+      manager,
+      clock,
+      config: this.config,
+      configView: this.configView,
+      intake: this.intake,
+      hub: this.hub,
+      metrics: this.metrics,
+      files: this.files,
+      token: opts.token,
+      status: () => this.status(),
+      summary: (view) => this.summary(view),
+      flush: () => this.flush(),
+    });
     this.server = createServer((req, res) => void this.handle(req, res));
     // Slow or idle clients cannot hold sockets forever; SSE streams are exempt (no timeout).
     this.server.headersTimeout = 10_000;
@@ -257,11 +261,12 @@ export class FleetHttpServer {
     if (changed.length > 0) this.hub.broadcast("nodes", changed);
   }
 
-  private summary(view: NodeView): NodeSummary {
+  /** A node as the dashboard and /metrics show it: liveness, desired config, latest sample. */
+  summary(view: NodeView): NodeSummary {
     return summarize(view, this.configView.desired(view.node), this.intake.store.get(view.node)?.latest);
   }
 
-  private status() {
+  private status(): ServerStatus {
     const { manager, clock } = this.deps;
     return {
       ready: manager.ready,
@@ -269,68 +274,6 @@ export class FleetHttpServer {
       now: clock.now(),
       writable: this.opts.token !== undefined,
     };
-  }
-
-  // ---- routing -----------------------------------------------------------------------
-
-  private routeTable(): [string, RegExp, Handler][] {
-    const node = "([^/]+)";
-    return [
-      ["GET", /^\/$/, (_q, res) => this.sendFile(res, "/static/index.html")],
-      ["GET", new RegExp(`^/nodes/${node}$`), (_q, res) => this.sendFile(res, "/static/node.html")],
-      ["GET", /^\/(static|vendor)\/.+$/, (_q, res, _p, url) => this.sendFile(res, url.pathname)],
-      ["GET", /^\/healthz$/, (_q, res) => sendJson(res, 200, { status: "ok" })],
-      ["GET", /^\/readyz$/, (_q, res) => this.readyz(res)],
-      ["GET", /^\/metrics$/, (_q, res) => this.prometheus(res)],
-      ["GET", /^\/api\/status$/, (_q, res) => sendJson(res, 200, this.status())],
-      [
-        "GET",
-        /^\/api\/metric-descriptors$/,
-        (_q, res) => sendJson(res, 200, { metrics: METRIC_DESCRIPTORS }),
-      ],
-      ["GET", /^\/api\/nodes$/, (_q, res) => this.listNodes(res)],
-      ["GET", /^\/api\/events$/, (_q, res, _p, url) => this.events(res, url)],
-      ["GET", /^\/api\/stream$/, (q, res, _p, url) => this.stream(q, res, url)],
-      ["GET", new RegExp(`^/api/nodes/${node}$`), (_q, res, p) => this.getNode(res, p)],
-      [
-        "DELETE",
-        new RegExp(`^/api/nodes/${node}$`),
-        (q, res, p, url) => deleteNode(q, res, this.deps.manager, this.opts.token, p[0], url),
-      ],
-      ["GET", new RegExp(`^/api/nodes/${node}/metrics$`), (_q, res, p, url) => this.nodeMetrics(res, p, url)],
-      [
-        "GET",
-        new RegExp(`^/api/nodes/${node}/config$`),
-        (_q, res, p) => this.getConfig(res, this.nodeTarget(p, true)),
-      ],
-      [
-        "PUT",
-        new RegExp(`^/api/nodes/${node}/config$`),
-        (q, res, p, url) => this.putConfig(q, res, url, () => this.nodeTarget(p, true)),
-      ],
-      [
-        "GET",
-        new RegExp(`^/api/nodes/${node}/config/history$`),
-        (_q, res, p) => this.history(res, this.nodeTarget(p, true)),
-      ],
-      [
-        "POST",
-        new RegExp(`^/api/nodes/${node}/config/rollback$`),
-        (q, res, p) => this.rollback(q, res, () => this.nodeTarget(p, true)),
-      ],
-      ["GET", /^\/api\/config\/default$/, (_q, res) => this.getConfig(res, { kind: "default" })],
-      [
-        "PUT",
-        /^\/api\/config\/default$/,
-        (q, res, _p, url) => this.putConfig(q, res, url, () => ({ kind: "default" })),
-      ],
-      ["GET", /^\/api\/config\/default\/history$/, (_q, res) => this.history(res, { kind: "default" })],
-      [
-        "POST",
-        /^\/api\/config\/default\/rollback$/,
-        (q, res) => this.rollback(q, res, () => ({ kind: "default" })),
-      ],
-    ];
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -363,176 +306,4 @@ export class FleetHttpServer {
       sendFailure(req, res, err, this.deps.log);
     }
   }
-
-  // ---- handlers ----------------------------------------------------------------------
-
-  private sendFile(res: ServerResponse, path: string): void {
-    const file = this.files.get(path);
-    if (!file) throw new HttpError(404, `no such file: ${path}`);
-    res.writeHead(200, {
-      "content-type": file.type,
-      "content-length": file.body.length,
-      "cache-control": "no-cache",
-      "x-content-type-options": "nosniff",
-    });
-    res.end(file.body);
-  }
-
-  private readyz(res: ServerResponse): void {
-    const { manager } = this.deps;
-    // Who leads is part of the answer: a fleet whose managers all stand by is visible here.
-    const leader = { leader: manager.leaderId ?? null, leading: manager.isLeader };
-    if (manager.ready) sendJson(res, 200, { status: "ready", ...leader });
-    else {
-      const why = manager.state.connected ? "first sync with etcd not done yet" : "cut off from etcd";
-      sendJson(res, 503, { status: "not ready", reason: why, ...leader });
-    }
-  }
-
-  private async prometheus(res: ServerResponse): Promise<void> {
-    const { contentType, body } = await this.metrics.render();
-    res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
-    res.end(body);
-  }
-
-  private listNodes(res: ServerResponse): void {
-    const nodes = [...this.deps.manager.state.nodes.values()]
-      .sort((a, b) => a.node.localeCompare(b.node))
-      .map((v) => this.summary(v));
-    sendJson(res, 200, { ...this.status(), nodes });
-  }
-
-  /** A known node's view, or 400 (bad name) / 404 (never seen). */
-  private knownNode(params: Params): NodeView {
-    const node = decodeNode(params[0]);
-    const view = this.deps.manager.state.nodes.get(node);
-    if (!view)
-      throw new HttpError(404, `unknown node "${node}": the manager has never seen its heartbeat`, "node");
-    return view;
-  }
-
-  private getNode(res: ServerResponse, params: Params): void {
-    const view = this.knownNode(params);
-    sendJson(res, 200, { ...this.summary(view), history: [...view.history].reverse() });
-  }
-
-  private nodeMetrics(res: ServerResponse, params: Params, url: URL): void {
-    const view = this.knownNode(params);
-    const since = optionalInt(url.searchParams.get("since"), "since") ?? 0;
-    const samples: MetricSample[] = this.intake.store.get(view.node)?.since(since) ?? [];
-    sendJson(res, 200, { node: view.node, windowMs: 600_000, samples });
-  }
-
-  private events(res: ServerResponse, url: URL): void {
-    const limit = optionalInt(url.searchParams.get("limit"), "limit") ?? EVENTS_DEFAULT_LIMIT;
-    if (limit < 1 || limit > EVENTS_MAX_LIMIT) {
-      throw new HttpError(400, `limit must be between 1 and ${EVENTS_MAX_LIMIT}`, "limit");
-    }
-    const nodeParam = url.searchParams.get("node");
-    if (nodeParam !== null) this.knownNode([encodeURIComponent(nodeParam)]);
-    const events = recentEvents(this.deps.manager.state.nodes.values(), limit, nodeParam ?? undefined);
-    sendJson(res, 200, { events });
-  }
-
-  private stream(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    const nodeParam = url.searchParams.get("node") ?? undefined;
-    if (nodeParam !== undefined) this.knownNode([encodeURIComponent(nodeParam)]);
-    this.hub.checkCapacity();
-    if (req.method === "HEAD") {
-      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store" });
-      res.end();
-      return;
-    }
-    // Everything pending goes out as patches first, so the snapshot is what later patches build on.
-    this.flush();
-    const views = [...this.deps.manager.state.nodes.values()];
-    const first: { event: string; data: unknown }[] = [
-      { event: "status", data: this.status() },
-      { event: "snapshot", data: views.map((v) => this.summary(v)) },
-    ];
-    if (nodeParam !== undefined) {
-      first.push({
-        event: "samples",
-        data: { node: nodeParam, samples: this.intake.store.get(nodeParam)?.since(0) ?? [] },
-      });
-    }
-    this.hub.open(res, nodeParam, first);
-  }
-
-  /** Config routes accept nodes the manager knows or that already have a stored override. */
-  private nodeTarget(params: Params, mustExist: boolean): ConfigTarget {
-    const node = decodeNode(params[0]);
-    if (mustExist && !this.deps.manager.state.nodes.has(node) && !this.configView.entry(node)) {
-      throw new HttpError(
-        404,
-        `unknown node "${node}": the manager has never seen it and it has no stored config (pre-provision with fleetwatch ctl)`,
-        "node",
-      );
-    }
-    return { kind: "node", node };
-  }
-
-  private async getConfig(res: ServerResponse, target: ConfigTarget): Promise<void> {
-    const stored = await this.metrics.timed("config.get", () => this.config.get(target));
-    const body: Record<string, unknown> = { ...stored };
-    if (target.kind === "node") {
-      const desired = await this.metrics.timed("config.desired", () => this.config.desired(target.node));
-      const view = this.deps.manager.state.nodes.get(target.node);
-      body.desired = desired.config;
-      body.applied = view?.state === "ALIVE" ? (view.heartbeat?.config ?? null) : null;
-    }
-    sendJson(res, 200, body, stored.exists ? { etag: `"${stored.revision}"` } : {});
-  }
-
-  private async putConfig(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    target: () => ConfigTarget,
-  ): Promise<void> {
-    requireToken(req, this.opts.token);
-    const t = target();
-    const body = configBodyFrom(await readJson(req));
-    validateOverrideInput(body); // 400 naming the field before any etcd request
-    const expectedRevision = expectedRevisionFrom(
-      req.headers["if-match"],
-      url.searchParams.get("expectedRevision"),
-    );
-    const merge = mergeFrom(url.searchParams.get("merge"));
-    const result = await this.metrics.timed("config.set", () =>
-      this.config.set(t, body, {
-        author: author(req),
-        ...(expectedRevision !== undefined ? { expectedRevision } : {}),
-        merge,
-      }),
-    );
-    sendJson(res, 200, result, { etag: `"${result.revision}"` });
-  }
-
-  private async history(res: ServerResponse, target: ConfigTarget): Promise<void> {
-    const versions = await this.metrics.timed("config.history", () => this.config.history(target));
-    sendJson(res, 200, { target, versions: [...versions].reverse() });
-  }
-
-  private async rollback(
-    req: IncomingMessage,
-    res: ServerResponse,
-    target: () => ConfigTarget,
-  ): Promise<void> {
-    requireToken(req, this.opts.token);
-    const t = target();
-    const { version, expectedRevision: bodyExpected } = parseRollbackBody(await readJson(req));
-    const expectedRevision = bodyExpected ?? expectedRevisionFrom(req.headers["if-match"], null);
-    const result = await this.metrics.timed("config.rollback", () =>
-      this.config.rollback(t, version, {
-        author: author(req),
-        ...(expectedRevision !== undefined ? { expectedRevision } : {}),
-      }),
-    );
-    sendJson(res, 200, result, { etag: `"${result.revision}"` });
-  }
-}
-
-function author(req: IncomingMessage): string {
-  return `http-api@${req.socket.remoteAddress ?? "unknown"}`;
 }
