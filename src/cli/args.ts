@@ -31,3 +31,17 @@ export function durationArg(value: string): number {
     throw new InvalidArgumentError((err as Error).message);
   }
 }
+
+/** An http:// or https:// URL (webhooks, Alertmanager, --external-url). */
+export function httpUrlArg(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InvalidArgumentError(`"${value}" must be an http:// or https:// URL`);
+  }
+  return url;
+}

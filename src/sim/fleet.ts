@@ -14,9 +14,9 @@ import { Heartbeat } from "../agent/heartbeat.ts";
 import type { Clock } from "../shared/clock.ts";
 import { metricsKey } from "../shared/keys.ts";
 import type { LeaseKeeper } from "../shared/lease-keeper.ts";
+import type { Limiter } from "../shared/limiter.ts";
 import { encodeSample } from "../shared/sample.ts";
 import type { ConfigAck, EffectiveConfig } from "../shared/schema.ts";
-import type { Limiter } from "./limiter.ts";
 import type { SharedConfigWatch } from "./shared-config-watch.ts";
 import { SyntheticSampler } from "./synthetic-sample.ts";
 

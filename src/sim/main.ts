@@ -7,12 +7,12 @@ import { systemClock } from "../shared/clock.ts";
 import { errorMessage, ValidationError } from "../shared/errors.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
+import { Limiter } from "../shared/limiter.ts";
 import { createLogger } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
 import type { CommonOptions } from "../shared/options.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { type ConfigWatchMode, type SimEvent, SimFleet } from "./fleet.ts";
-import { Limiter } from "./limiter.ts";
 import { SharedConfigWatch } from "./shared-config-watch.ts";
 
 export interface SimOptions extends CommonOptions {

@@ -11,9 +11,9 @@ import { nextForHook, type StoredRecord } from "../../src/manager/alerts/deliver
 import { labelFingerprint } from "../../src/manager/alerts/fingerprint.ts";
 import { parseGroupWait } from "../../src/manager/alerts/options.ts";
 import { type AlertRecord, decodeRecord, recordFor } from "../../src/manager/alerts/record.ts";
-import { Semaphore } from "../../src/manager/alerts/semaphore.ts";
 import { batchIdempotencyKey, webhookBody } from "../../src/manager/alerts/webhook-format.ts";
 import type { NodeView } from "../../src/manager/liveness.ts";
+import { Limiter } from "../../src/shared/limiter.ts";
 
 describe("labelFingerprint: as Alertmanager computes it", () => {
   // Values returned by a real Alertmanager (GET /api/v2/alerts) for these label sets; the
@@ -221,9 +221,9 @@ describe("grouped webhook bodies (--alert-group-wait)", () => {
   });
 });
 
-describe("Semaphore: the cap on concurrent POSTs", () => {
+describe("Limiter: the cap on concurrent POSTs", () => {
   it("never runs more than its limit at once, and runs every task", async () => {
-    const gate = new Semaphore(3);
+    const gate = new Limiter(3);
     let running = 0;
     let most = 0;
     const results = await Promise.all(
@@ -244,7 +244,7 @@ describe("Semaphore: the cap on concurrent POSTs", () => {
     );
   });
   it("a failing task frees its slot", async () => {
-    const gate = new Semaphore(1);
+    const gate = new Limiter(1);
     await assert.rejects(gate.run(() => Promise.reject(new Error("boom"))));
     assert.equal(await gate.run(async () => "next"), "next");
   });

@@ -1,5 +1,6 @@
 // The `server` subcommand's alerting flags, declared here so src/cli/main.ts only adds them.
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { httpUrlArg } from "../../cli/args.ts";
 
 /** Webhook body formats (webhook-format.ts); declared here so the flags import nothing heavy. */
 export const WEBHOOK_FORMATS = ["alertmanager", "slack"] as const;
@@ -18,21 +19,8 @@ export interface AlertCliOptions {
 /** Longest grouping window accepted: longer would just delay pages. */
 const MAX_GROUP_WAIT_MS = 10 * 60 * 1000;
 
-function httpUrl(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`"${value}" is not a URL`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InvalidArgumentError(`"${value}" must be an http:// or https:// URL`);
-  }
-  return url;
-}
-
 function webhookArg(value: string, previous: string[] = []): string[] {
-  httpUrl(value);
+  httpUrlArg(value);
   return [...previous, value];
 }
 
@@ -43,7 +31,7 @@ function alertmanagerArg(value: string, previous: string[] = []): string[] {
     .map((v) => v.trim())
     .filter((v) => v !== "");
   if (urls.length === 0) throw new InvalidArgumentError("an Alertmanager URL is empty");
-  return [...previous, ...urls.map((u) => httpUrl(u).href.replace(/\/+$/, ""))];
+  return [...previous, ...urls.map((u) => httpUrlArg(u).href.replace(/\/+$/, ""))];
 }
 
 /** "0", "500ms", "5s", "1m". */

@@ -22,6 +22,7 @@ import type { Etcd3, ICompare } from "etcd3";
 import { backoffDelay, sleep } from "../../shared/backoff.ts";
 import type { Clock } from "../../shared/clock.ts";
 import { errorMessage } from "../../shared/errors.ts";
+import { Limiter } from "../../shared/limiter.ts";
 import type { Logger } from "../../shared/log.ts";
 import type { EtcdTimer } from "../http/prom.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
@@ -29,7 +30,6 @@ import { isPendingFor, nextForHook, type StoredRecord } from "./delivery-order.t
 import { OutboxStore } from "./outbox-store.ts";
 import { postJson } from "./post.ts";
 import { type AlertRecord, recordFor } from "./record.ts";
-import { Semaphore } from "./semaphore.ts";
 import { batchIdempotencyKey, type WebhookFormat, webhookBody } from "./webhook-format.ts";
 
 /** Transitions up to this old without a record are recorded on taking the lead. */
@@ -68,7 +68,7 @@ export const webhookId = (url: string) => createHash("sha256").update(url).diges
 
 export class WebhookOutbox {
   private readonly hooks: Webhook[];
-  private readonly posts = new Semaphore(MAX_CONCURRENT_POSTS);
+  private readonly posts = new Limiter(MAX_CONCURRENT_POSTS);
   /** Set while this manager leads; aborted when it stops leading. */
   private term: AbortController | undefined;
   /** Record creation is serialized so the duplicate check sees earlier records. */

@@ -1,6 +1,6 @@
 // The `server` subcommand's HTTP flags, declared here so src/cli/main.ts only adds them.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { integerArg } from "../../cli/args.ts";
+import { httpUrlArg, integerArg } from "../../cli/args.ts";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
 /** A team's open tabs, with room; 100 stalled clients then hold at most ~100 MiB plus one message each (stream.ts). */
@@ -30,22 +30,9 @@ export function parseListen(text: string): HttpListen {
   return { host, port };
 }
 
-function httpUrl(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`"${value}" is not a URL`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InvalidArgumentError(`"${value}" must be an http:// or https:// URL`);
-  }
-  return url;
-}
-
 /** Normalised without a trailing slash, so links are `${externalUrl}/nodes/<node>`. */
 export function externalUrlArg(value: string): string {
-  return httpUrl(value).href.replace(/\/+$/, "");
+  return httpUrlArg(value).href.replace(/\/+$/, "");
 }
 
 export function withHttpOptions(cmd: Command): Command {

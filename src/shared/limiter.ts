@@ -1,4 +1,5 @@
-// At most `limit` calls in flight; the rest wait in order. The simulator sends every
+// At most `limit` calls in flight; the rest wait in order. Used by the alert outbox (POSTs
+// in flight across all receivers) and the simulator. The simulator sends every
 // write of its N nodes through one, so that 10,000 nodes acknowledging a fleet default
 // change at once do not pile 10,000 puts onto etcd: in etcd 3.4 a lease renewal waits
 // until the applied index catches up, and a deep write backlog fails renewals with
