@@ -14,6 +14,8 @@ export const DEFAULT_CONFIG_KEY = `${CONFIG_PREFIX}_default`;
 export const CONFIG_HISTORY_PREFIX = `${PREFIX}config-history/`;
 /** Forget records, watched by every manager (src/manager/forget.ts). */
 export const FORGOTTEN_PREFIX = `${PREFIX}forgotten/`;
+/** Alert outbox records, one per alerting transition (src/manager/alerts/record.ts). */
+export const ALERTS_PREFIX = `${PREFIX}alerts/`;
 /** Held by the leading manager under its lease; its create_revision is the leadership term. */
 export const LEADER_KEY = `${PREFIX}leader`;
 
@@ -23,6 +25,9 @@ export const metricsKey = (node: string): string => `${METRICS_PREFIX}${node}`;
 export const registryKey = (node: string): string => `${REGISTRY_PREFIX}${node}`;
 export const eventsPrefix = (node: string): string => `${EVENTS_PREFIX}${node}/`;
 export const forgottenKey = (node: string): string => `${FORGOTTEN_PREFIX}${node}`;
+/** Padded so the keys of one node sort by revision. */
+export const alertKey = (node: string, revision: number): string =>
+  `${ALERTS_PREFIX}${node}/${String(revision).padStart(20, "0")}`;
 
 /** Digits of a config version in its key: zero-padded, so etcd's key order is version order. */
 const CONFIG_VERSION_DIGITS = 10;

@@ -4,13 +4,10 @@
 // decode is reported and skipped, never trusted.
 import { z } from "zod";
 import { decodeJson, decodeStored, type StoredValue } from "../../shared/decode.ts";
-import { PREFIX } from "../../shared/keys.ts";
+import { ALERTS_PREFIX, alertKey } from "../../shared/keys.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 
-export const ALERTS_PREFIX = `${PREFIX}alerts/`;
-/** Padded so the keys of one node sort by revision. */
-export const alertKey = (node: string, revision: number) =>
-  `${ALERTS_PREFIX}${node}/${String(revision).padStart(20, "0")}`;
+export { ALERTS_PREFIX, alertKey };
 
 /**
  * DEAD fires FleetwatchNodeDead and RECOVERED resolves it. With `--alert-on-leave`, LEFT
