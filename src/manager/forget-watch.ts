@@ -2,6 +2,8 @@
 // them (ctl, another manager's console or API), and feeds them to its liveness reducer, which
 // drops the node unless it came back since (see the "forget" event in liveness.ts).
 import type { Etcd3 } from "etcd3";
+import { decodeStored, type StoredValue } from "../shared/decode.ts";
+import { invalidValues } from "../shared/invalid-values.ts";
 import { FORGOTTEN_PREFIX, nodeFromKey } from "../shared/keys.ts";
 import type { Logger } from "../shared/log.ts";
 import { nodeNameProblem } from "../shared/node-name.ts";
@@ -9,25 +11,39 @@ import { ForgetRecordSchema } from "./forget.ts";
 import { PrefixMirror } from "./http/prefix-mirror.ts";
 import type { LivenessEvent } from "./liveness.ts";
 
+/**
+ * A stored forget record as the reducer's "forget" event, or undefined. A record that does
+ * not decode, or names another node than its key, is reported once and counted as
+ * `kind="forgotten"` (shared/invalid-values.ts) and ignored; a key that is not a node name
+ * is not ours to report.
+ */
+export function forgetEventFromStored(
+  stored: StoredValue & { revision: number },
+): Extract<LivenessEvent, { type: "forget" }> | undefined {
+  const node = nodeFromKey(FORGOTTEN_PREFIX, stored.key);
+  if (!node || nodeNameProblem(node)) return undefined;
+  const record = decodeStored("forgotten", ForgetRecordSchema, stored);
+  if (!record) return undefined;
+  if (record.node !== node) {
+    invalidValues.report({
+      kind: "forgotten",
+      key: stored.key,
+      revision: stored.revision,
+      reason: `node: ${JSON.stringify(record.node)} does not match the key's node`,
+    });
+    return undefined;
+  }
+  return { type: "forget", node, revision: stored.revision, by: record.by };
+}
+
 export function watchForgets(
   client: Etcd3,
   log: Logger,
   dispatch: (event: LivenessEvent) => void,
 ): PrefixMirror {
   const onRecord = (key: string, value: string, revision: number) => {
-    const node = nodeFromKey(FORGOTTEN_PREFIX, key);
-    if (!node || nodeNameProblem(node)) return;
-    let record: ReturnType<typeof ForgetRecordSchema.safeParse> | undefined;
-    try {
-      record = ForgetRecordSchema.safeParse(JSON.parse(value));
-    } catch {
-      record = undefined;
-    }
-    if (!record?.success || record.data.node !== node) {
-      log.warn({ key }, "ignoring an unreadable forget record");
-      return;
-    }
-    dispatch({ type: "forget", node, revision, by: record.data.by });
+    const event = forgetEventFromStored({ key, value, revision });
+    if (event) dispatch(event);
   };
   return new PrefixMirror(
     client,

@@ -16,6 +16,7 @@ export const INVALID_VALUE_KINDS = [
   "leader",
   "config-history",
   "alert",
+  "forgotten",
 ] as const;
 export type InvalidValueKind = (typeof INVALID_VALUE_KINDS)[number];
 
