@@ -30,7 +30,7 @@ export function renderMarkdown(report: Any): string {
     `| OS | ${m.os} |`,
     `| date | ${m.date} |`,
     `| commit | ${m.commit} |`,
-    `| shared machine | ${m.sharedMachine} |`,
+    `| machine load | ${m.sharedMachine} |`,
   );
   out.push("");
   if (report.carriedOver)
