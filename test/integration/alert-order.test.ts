@@ -28,6 +28,7 @@ interface ReceivedAlert {
 /** A receiver that keeps, per alert identity (alertname + node), the last status it accepted. */
 async function flakyReceiver() {
   let answer = 503;
+  let refused = 0;
   const lastStatus = new Map<string, string>();
   const log: string[] = [];
   const server = createServer((req, res) => {
@@ -37,6 +38,7 @@ async function flakyReceiver() {
     });
     req.on("end", () => {
       if (answer !== 200) {
+        refused++;
         res.writeHead(answer).end("unavailable");
         return;
       }
@@ -54,6 +56,8 @@ async function flakyReceiver() {
     url: `http://127.0.0.1:${port}/alerts`,
     lastStatus,
     log,
+    /** POSTs answered with an error so far. */
+    refused: () => refused,
     recover: () => {
       answer = 200;
     },
@@ -97,8 +101,13 @@ test("alert order: after a receiver outage and a leader kill -9, no live node is
   // The leader dies; the standby takes over and retries the DEAD records itself.
   await first.kill("SIGKILL");
   await second.waitForLine(/^\[HA\] This manager \(.+\) is now leading$/, { timeoutMs: 30_000 });
-  // Long enough for the DEAD retries to back off to several seconds.
-  await new Promise((r) => setTimeout(r, 8000));
+  // The new leader's DEAD retries fail until their backoff has grown to seconds (500 ms
+  // doubling: the 4th refusal comes ~7.5 s after the first).
+  const refusedAtTakeover = receiver.refused();
+  await waitFor(() => receiver.refused() >= refusedAtTakeover + 4, {
+    timeoutMs: 30_000,
+    message: "the new leader's retries backed off against the failing receiver",
+  });
 
   // The nodes come back (RECOVERED records start a fresh backoff), then the receiver does.
   for (const node of NODES) await startAgent(node, etcd.endpoints, ["--ttl", "2"]);
