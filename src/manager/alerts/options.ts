@@ -1,6 +1,6 @@
 // The `server` subcommand's alerting flags, declared here so src/cli/main.ts only adds them.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { httpUrlArg } from "../../cli/args.ts";
+import { durationArg, httpUrlArg } from "../../cli/args.ts";
 
 /** Webhook body formats (webhook-format.ts); declared here so the flags import nothing heavy. */
 export const WEBHOOK_FORMATS = ["alertmanager", "slack"] as const;
@@ -34,14 +34,11 @@ function alertmanagerArg(value: string, previous: string[] = []): string[] {
   return [...previous, ...urls.map((u) => httpUrlArg(u).href.replace(/\/+$/, ""))];
 }
 
-/** "0", "500ms", "5s", "1m". */
+/** "0", "500ms", "5s", "1m": the one duration grammar (shared/duration.ts), at most 10m. */
 export function parseGroupWait(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(`"${text}" is not a duration (examples: 0, 500ms, 5s, 1m)`);
-  const unit = m[2] ?? "s";
-  const ms = Number(m[1]) * (unit === "ms" ? 1 : unit === "s" ? 1000 : 60_000);
+  const ms = Math.round(durationArg(text));
   if (ms > MAX_GROUP_WAIT_MS) throw new InvalidArgumentError(`"${text}" is longer than 10m`);
-  return Math.round(ms);
+  return ms;
 }
 
 export function withAlertOptions(cmd: Command): Command {
