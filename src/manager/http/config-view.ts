@@ -3,11 +3,17 @@
 // read model only: every write goes through the ConfigService (src/config/service.ts).
 import type { DesiredState } from "../../config/compliance.ts";
 import { mergeConfig } from "../../shared/config-merge.ts";
+import type { InformerEvent } from "../../shared/informer.ts";
 import { invalidValues } from "../../shared/invalid-values.ts";
 import { CONFIG_PREFIX, configKey, DEFAULT_CONFIG_KEY, nodeFromKey } from "../../shared/keys.ts";
-import type { WatchEvent } from "../../shared/resumable-watch.ts";
 import { type ConfigAck, type ConfigOverride, parseConfigText } from "../../shared/schema.ts";
-import type { ListedKey } from "./prefix-mirror.ts";
+
+/** One stored config as listed: the text is parsed here, where it enters the view. */
+export interface ListedConfig {
+  key: string;
+  value: string;
+  modRevision: number;
+}
 
 export interface StoredEntry {
   revision: number;
@@ -29,12 +35,12 @@ export class ConfigView {
 
   constructor(private readonly observeLag: (seconds: number) => void) {}
 
-  onList(keys: ListedKey[]): void {
+  onList(keys: ListedConfig[]): void {
     this.entries.clear();
     for (const k of keys) this.store(k.key, k.value, k.modRevision);
   }
 
-  onEvents(events: WatchEvent[], now: number): string[] {
+  onEvents(events: InformerEvent<string>[], now: number): string[] {
     const changed: string[] = [];
     for (const ev of events) {
       if (ev.type === "delete") this.entries.delete(ev.key);
