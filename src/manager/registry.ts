@@ -14,7 +14,7 @@ import { invalidValues } from "../shared/invalid-values.ts";
 import { nodeFromKey, REGISTRY_PREFIX, registryKey } from "../shared/keys.ts";
 import { etcdKvSource } from "../shared/kv-source.ts";
 import type { Logger } from "../shared/log.ts";
-import { isValidNodeName } from "../shared/node-name.ts";
+import { nodeNameOrUndefined } from "../shared/node-name.ts";
 import { epochMsSchema } from "../shared/schema.ts";
 import { HISTORY_LIMIT, type NodeView } from "./liveness.ts";
 
@@ -56,8 +56,8 @@ export function toRegistryValue(view: NodeView): string {
  * value that does not decode, or names another node than its key, is reported once.
  */
 export function decodeRegistryEntry(stored: StoredKv): NodeView | undefined {
-  const node = nodeFromKey(REGISTRY_PREFIX, stored.key);
-  if (!node || !isValidNodeName(node)) return undefined;
+  const node = nodeNameOrUndefined(nodeFromKey(REGISTRY_PREFIX, stored.key) ?? "");
+  if (!node) return undefined;
   const entry = decodeStored("registry", RegistryEntrySchema, stored);
   if (!entry) return undefined;
   if (entry.node !== node) {

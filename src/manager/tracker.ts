@@ -12,7 +12,7 @@ import type { InformerStatus } from "../shared/informer-status.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
 import { HEARTBEAT_PREFIX, nodeFromKey } from "../shared/keys.ts";
 import { etcdKvSource } from "../shared/kv-source.ts";
-import { isValidNodeName } from "../shared/node-name.ts";
+import { nodeNameOrUndefined } from "../shared/node-name.ts";
 import type { ListedHeartbeat, LivenessEvent } from "./liveness.ts";
 
 export interface TrackerOptions {
@@ -95,8 +95,8 @@ export class HeartbeatTracker {
         });
         continue;
       }
-      const node = nodeFromKey(HEARTBEAT_PREFIX, ev.key);
-      if (!node || !isValidNodeName(node)) continue;
+      const node = nodeNameOrUndefined(nodeFromKey(HEARTBEAT_PREFIX, ev.key) ?? "");
+      if (!node) continue;
       invalidValues.clear(ev.key);
       batch.push({ type: "delete", node, modRevision: ev.modRevision });
     }

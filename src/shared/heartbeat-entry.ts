@@ -5,17 +5,17 @@
 import { decodeStored } from "./decode.ts";
 import type { StoredKv } from "./informer.ts";
 import { HEARTBEAT_PREFIX, nodeFromKey } from "./keys.ts";
-import { isValidNodeName } from "./node-name.ts";
+import { type NodeName, nodeNameOrUndefined } from "./node-name.ts";
 import { type Heartbeat, HeartbeatSchema } from "./schema.ts";
 
 export interface HeartbeatEntry {
-  node: string;
+  node: NodeName;
   /** undefined when the stored value does not decode. */
   heartbeat: Heartbeat | undefined;
 }
 
 export function decodeHeartbeatEntry(stored: StoredKv): HeartbeatEntry | undefined {
-  const node = nodeFromKey(HEARTBEAT_PREFIX, stored.key);
-  if (!node || !isValidNodeName(node)) return undefined;
+  const node = nodeNameOrUndefined(nodeFromKey(HEARTBEAT_PREFIX, stored.key) ?? "");
+  if (!node) return undefined;
   return { node, heartbeat: decodeStored("heartbeat", HeartbeatSchema, stored) };
 }
