@@ -9,15 +9,14 @@ import type { AddressInfo } from "node:net";
 import type { Etcd3 } from "etcd3";
 import type { ConfigService } from "../../config/service.ts";
 import type { Clock } from "../../shared/clock.ts";
-import { Informer } from "../../shared/informer.ts";
-import { type InformerStatusListener, logStatus, whenBack } from "../../shared/informer-status.ts";
-import { CONFIG_PREFIX, METRICS_PREFIX } from "../../shared/keys.ts";
-import { etcdKvSource } from "../../shared/kv-source.ts";
+import type { Informer } from "../../shared/informer.ts";
+import { whenBack } from "../../shared/informer-status.ts";
 import type { Logger } from "../../shared/log.ts";
 import { dashboardUrl } from "../alerts/webhook-format.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
 import { ConfigView } from "./config-view.ts";
+import { dashboardFeeds } from "./feeds.ts";
 import { type FleetEvent, type NodeSummary, summarize } from "./fleet-view.ts";
 import { HttpError, sendFailure } from "./http-util.ts";
 import { type NodePatch, NodePatches } from "./node-patches.ts";
@@ -84,49 +83,20 @@ export class FleetHttpServer {
       ...(opts.maxStreams !== undefined ? { maxStreams: opts.maxStreams } : {}),
       onDrop: () => this.metrics.sseDropped.inc(),
     });
-    const source = etcdKvSource(client, this.metrics.timed);
-    // Both values stay text here: a sample is decoded by the SampleStore only when its revision
-    // is new (a re-list repeats thousands), a config by the ConfigView where it is kept.
-    const text = (stored: { value: string }) => stored.value;
-    const statuses = (prefix: string, watch: string): InformerStatusListener => {
-      const logged = logStatus(log, prefix);
-      const counted = whenBack(() => this.metrics.watchReconnects.inc({ watch }));
-      return (status) => {
-        logged(status);
-        counted(status);
-      };
-    };
-    this.mirrors = [
-      new Informer({
-        source,
-        target: { prefix: METRICS_PREFIX },
-        decode: text,
-        onList: (items) => {
-          for (const k of items) this.onSampleText(k.key, k.value, k.modRevision);
-        },
-        onEvents: (events) => {
-          for (const ev of events) if (ev.type === "put") this.onSampleText(ev.key, ev.value, ev.modRevision);
-        },
-        onStatus: statuses(METRICS_PREFIX, "metrics"),
-      }),
-      new Informer({
-        source,
-        target: { prefix: CONFIG_PREFIX },
-        decode: text,
-        onList: (items) => {
-          this.configView.onList(items);
-          for (const node of manager.state.nodes.keys()) this.dirty.add(node);
-        },
-        onEvents: (events) => {
-          for (const key of this.configView.onEvents(events, clock.now())) {
-            const node = ConfigView.nodeOf(key);
-            if (node) this.dirty.add(node);
-            else for (const n of manager.state.nodes.keys()) this.dirty.add(n);
-          }
-        },
-        onStatus: statuses(CONFIG_PREFIX, "config"),
-      }),
-    ];
+    this.mirrors = dashboardFeeds(client, this.metrics, log, {
+      onSample: (key, text, modRevision) => this.onSampleText(key, text, modRevision),
+      onConfigList: (items) => {
+        this.configView.onList(items);
+        for (const node of manager.state.nodes.keys()) this.dirty.add(node);
+      },
+      onConfigEvents: (events) => {
+        for (const key of this.configView.onEvents(events, clock.now())) {
+          const node = ConfigView.nodeOf(key);
+          if (node) this.dirty.add(node);
+          else for (const n of manager.state.nodes.keys()) this.dirty.add(n);
+        }
+      },
+    });
     this.routes = routeTable({
       manager,
       clock,
