@@ -1,20 +1,21 @@
 // The two etcd feeds behind the dashboard besides the manager's effects: informers on
-// `/monitor/metrics/` (samples) and `/monitor/config/` (stored configs). Both hand values on as
-// text: a sample is decoded by the SampleStore only when its revision is new (a re-list repeats
-// thousands), a config by the ConfigView where it is kept. Each feed logs its list failures and
-// re-lists and counts its returns in fleetwatch_watch_reconnects_total.
+// `/monitor/metrics/` (samples) and `/monitor/config/` (stored configs). Configs are decoded at
+// this boundary (`decodeConfigEntry`); samples go on as text, because the SampleStore decodes
+// one only when its revision is new (a re-list repeats thousands). Each feed logs its list
+// failures and re-lists and counts its returns in fleetwatch_watch_reconnects_total.
 import type { Etcd3 } from "etcd3";
 import { Informer, type InformerEvent, type InformerItem } from "../../shared/informer.ts";
 import { type InformerStatusListener, logStatus, whenBack } from "../../shared/informer-status.ts";
 import { CONFIG_PREFIX, METRICS_PREFIX } from "../../shared/keys.ts";
 import { etcdKvSource } from "../../shared/kv-source.ts";
 import type { Logger } from "../../shared/log.ts";
+import { decodeConfigEntry, type StoredEntry } from "./config-view.ts";
 import type { FleetMetrics } from "./prom.ts";
 
 export interface FeedHandlers {
   onSample(key: string, text: string, modRevision: number): void;
-  onConfigList(items: InformerItem<string>[]): void;
-  onConfigEvents(events: InformerEvent<string>[]): void;
+  onConfigList(items: InformerItem<StoredEntry>[]): void;
+  onConfigEvents(events: InformerEvent<StoredEntry>[]): void;
 }
 
 export function dashboardFeeds(
@@ -22,7 +23,7 @@ export function dashboardFeeds(
   metrics: Pick<FleetMetrics, "timed" | "watchReconnects">,
   log: Logger,
   handlers: FeedHandlers,
-): Informer<string>[] {
+): Informer<unknown>[] {
   const source = etcdKvSource(client, metrics.timed);
   const text = (stored: { value: string }) => stored.value;
   const statuses = (prefix: string, watch: string): InformerStatusListener => {
@@ -33,26 +34,25 @@ export function dashboardFeeds(
       counted(status);
     };
   };
-  return [
-    new Informer({
-      source,
-      target: { prefix: METRICS_PREFIX },
-      decode: text,
-      onList: (items) => {
-        for (const k of items) handlers.onSample(k.key, k.value, k.modRevision);
-      },
-      onEvents: (events) => {
-        for (const ev of events) if (ev.type === "put") handlers.onSample(ev.key, ev.value, ev.modRevision);
-      },
-      onStatus: statuses(METRICS_PREFIX, "metrics"),
-    }),
-    new Informer({
-      source,
-      target: { prefix: CONFIG_PREFIX },
-      decode: text,
-      onList: (items) => handlers.onConfigList(items),
-      onEvents: (events) => handlers.onConfigEvents(events),
-      onStatus: statuses(CONFIG_PREFIX, "config"),
-    }),
-  ];
+  const samples: Informer<string> = new Informer({
+    source,
+    target: { prefix: METRICS_PREFIX },
+    decode: text,
+    onList: (items) => {
+      for (const k of items) handlers.onSample(k.key, k.value, k.modRevision);
+    },
+    onEvents: (events) => {
+      for (const ev of events) if (ev.type === "put") handlers.onSample(ev.key, ev.value, ev.modRevision);
+    },
+    onStatus: statuses(METRICS_PREFIX, "metrics"),
+  });
+  const configs: Informer<StoredEntry> = new Informer({
+    source,
+    target: { prefix: CONFIG_PREFIX },
+    decode: decodeConfigEntry,
+    onList: (items) => handlers.onConfigList(items),
+    onEvents: (events) => handlers.onConfigEvents(events),
+    onStatus: statuses(CONFIG_PREFIX, "config"),
+  });
+  return [samples, configs];
 }

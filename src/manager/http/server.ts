@@ -61,7 +61,7 @@ export class FleetHttpServer {
   private readonly intake: SampleIntake;
   private readonly hub: StreamHub;
   private readonly patches = new NodePatches();
-  private readonly mirrors: Informer<string>[];
+  private readonly mirrors: Informer<unknown>[];
   private readonly files: Map<string, StaticFile>;
   private readonly routes: Route[];
   private readonly dirty = new Set<string>();
