@@ -41,13 +41,6 @@ export async function runServer(
     client,
     clock,
     log,
-    onStatus: (status) => {
-      if (status.state !== "list-failed") return;
-      io.print(
-        `[!] Cannot reach etcd at ${endpoints} (${status.error}); retrying in ${(status.retryInMs / 1000).toFixed(1)}s. ` +
-          "Start a local one with: npm run etcd",
-      );
-    },
   });
 
   let http: FleetHttpServer | undefined;
@@ -106,6 +99,13 @@ export async function runServer(
       log.error({ err }, "could not print config acknowledgements");
     }
   };
+  manager.subscribeStatus((status) => {
+    if (status.state !== "list-failed") return;
+    io.print(
+      `[!] Cannot reach etcd at ${endpoints} (${status.error}); retrying in ${(status.retryInMs / 1000).toFixed(1)}s. ` +
+        "Start a local one with: npm run etcd",
+    );
+  });
   manager.subscribe((effect) => {
     if (effect.type === "config-ack") {
       if (acks.length === 0) setTimeout(flushAcks, ACK_BURST_MS).unref();

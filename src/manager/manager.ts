@@ -33,11 +33,6 @@ export interface ManagerOptions {
   client: Etcd3;
   clock: Clock;
   log: Logger;
-  /**
-   * The heartbeat view's connection state: list failures (the registry's first read
-   * included) and re-lists; the console prints "[!] Cannot reach etcd" from `list-failed`.
-   */
-  onStatus?(status: InformerStatus): void;
   /** This manager started or stopped leading (only the leader writes the registry). */
   onLeadership?(leadership: Leadership): void;
   /** Identifies this manager in the leader key. */
@@ -125,7 +120,11 @@ export class Manager {
     return () => this.leadershipListeners.delete(listener);
   }
 
-  /** The heartbeat view's connection states, as the tracker's informer reports them. */
+  /**
+   * The heartbeat view's connection state as one InformerStatus: list failures (the
+   * registry's first read included), disconnects, re-lists, returns. The console prints
+   * "[!] Cannot reach etcd" from `list-failed`; the HTTP server counts returns.
+   */
   subscribeStatus(listener: InformerStatusListener): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
@@ -135,7 +134,6 @@ export class Manager {
     if (status.state === "resyncing") {
       this.options.log.warn({ reason: status.reason }, "heartbeat watch cannot resume; re-listing");
     }
-    this.options.onStatus?.(status);
     for (const listener of this.statusListeners) listener(status);
   }
 
