@@ -5,7 +5,6 @@ import type { Etcd3, ICompare } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import type { Clock } from "../shared/clock.ts";
 import { errorMessage } from "../shared/errors.ts";
-import { escapeControl } from "../shared/escape.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Logger } from "../shared/log.ts";
 import { LeaderElection, type Leadership } from "./election.ts";
@@ -165,11 +164,6 @@ export class Manager {
     this.leadership = leadership;
     this.options.onLeadership?.(leadership);
     for (const listener of this.leadershipListeners) listener(leadership);
-    const line =
-      leadership.role === "leader"
-        ? `[HA] This manager (${escapeControl(this.election.id)}) is now leading`
-        : `[HA] Standing by: ${escapeControl(leadership.leader ?? "another manager")} is leading`;
-    this.notify({ type: "print", line });
     if (leadership.role === "leader") void this.persistWhatTheRegistryMissed();
   }
 

@@ -3,11 +3,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   initialLiveness,
+  type LivenessEffect,
   type LivenessEvent,
   type LivenessState,
   reduce,
   reduceMany,
 } from "../../src/manager/liveness.ts";
+import { consoleLines } from "../../src/manager/liveness-console.ts";
 
 const hb = (status: "alive" | "leaving") => ({ status, ts: 1 });
 const events: LivenessEvent[] = [
@@ -50,8 +52,8 @@ test("reduceMany equals a fold of reduce, effects in the same order", () => {
   const r = reduceMany(many, rest, nowOf(0));
   many = r.state;
   manyEffects.push(...r.effects);
-  const lines = (effects: { type: string; line?: string }[]) =>
-    effects.filter((e) => e.type === "print").map((e) => e.line);
+  const lines = (effects: LivenessEffect[]) => effects.flatMap(consoleLines);
+  assert.equal(lines(foldedEffects).length, 7, "the sequence has console lines to compare");
   assert.deepEqual(lines(manyEffects), lines(foldedEffects));
   assert.equal(many.connected, folded.connected);
   assert.deepEqual(

@@ -3,13 +3,13 @@ import { describe, test } from "node:test";
 import {
   HISTORY_LIMIT,
   initialLiveness,
-  KNOWN_DETAIL_LIMIT,
   type LivenessEffect,
   type LivenessEvent,
   type LivenessState,
   type NodeView,
   reduce,
 } from "../../src/manager/liveness.ts";
+import { consoleLines, KNOWN_DETAIL_LIMIT } from "../../src/manager/liveness-console.ts";
 import type { ConfigAck, Heartbeat } from "../../src/shared/schema.ts";
 
 // A fake clock: every event is applied at an explicit time in ms.
@@ -87,7 +87,8 @@ function play(steps: Array<[LivenessEvent, number]>, start: LivenessState = init
   return { state, effects, all: effects.flat() };
 }
 
-const prints = (effects: LivenessEffect[]) => effects.flatMap((e) => (e.type === "print" ? [e.line] : []));
+/** The console lines the effects read as (liveness-console.ts turns the data into words). */
+const prints = (effects: LivenessEffect[]) => effects.flatMap(consoleLines);
 const ofType = <K extends LivenessEffect["type"]>(effects: LivenessEffect[], type: K) =>
   effects.filter((e): e is Extract<LivenessEffect, { type: K }> => e.type === type);
 const stateOf = (s: LivenessState, node: string) => s.nodes.get(node)?.state;
@@ -110,7 +111,7 @@ const snapshot = (
 });
 
 describe("liveness reduce: watch events", () => {
-  test("first put makes the node ALIVE with one print, one transition and one persist", () => {
+  test("first put makes the node ALIVE with one console line, one transition and one persist", () => {
     const { state, all } = play([[put("n", 5, 5), sec(1)]]);
     assert.deepEqual(prints(all), ["[+] Node n is ALIVE"]);
     const transitions = ofType(all, "transition");
@@ -122,7 +123,7 @@ describe("liveness reduce: watch events", () => {
     const persists = ofType(all, "persist");
     assert.equal(persists.length, 1);
     assert.equal(persists[0]?.view.state, "ALIVE");
-    assert.equal(all.length, 3);
+    assert.equal(all.length, 2, "a transition and a persist, nothing else");
     const view = state.nodes.get("n");
     assert.equal(view?.state, "ALIVE");
     assert.equal(view?.since, sec(1));
@@ -650,7 +651,7 @@ describe("start-up listing of a large fleet", () => {
       { type: "snapshot", heartbeats, revision: 500, cause: "startup" },
       2000,
     );
-    const lines = effects.flatMap((e) => (e.type === "print" ? [e.line] : []));
+    const lines = prints(effects);
     assert.deepEqual(lines, [
       "[-] Node n3 is DEAD (TTL expired while the manager was down)",
       `[=] ${count - 1} known nodes unchanged: ${count - 4} ALIVE, 3 DEAD, 0 LEFT (type "nodes" for the table)`,

@@ -229,7 +229,9 @@ export class FleetHttpServer {
         this.patches.forget(effect.node);
         this.hub.broadcast("removed", [effect.node]);
         break;
-      case "print":
+      case "known-at-startup":
+      case "connection-lost":
+      case "connection-restored":
         break;
       default:
         effect satisfies never;
