@@ -8,6 +8,7 @@ import type { Etcd3 } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import { mergeConfig } from "../shared/config-merge.ts";
 import { configKey, DEFAULT_CONFIG_KEY } from "../shared/keys.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
 import {
   type ConfigAck,
@@ -82,7 +83,7 @@ export function etcdConfigSource(client: Etcd3): ConfigSource {
 
 export interface ConfigWatchOptions {
   client: Etcd3;
-  node: string;
+  node: NodeName;
   /** Defaults to reading and watching etcd through `client`. */
   source?: ConfigSource;
   onChange(change: ConfigChange): void;

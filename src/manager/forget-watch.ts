@@ -4,9 +4,8 @@
 import type { Etcd3 } from "etcd3";
 import { decodeStored, type StoredValue } from "../shared/decode.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
-import { FORGOTTEN_PREFIX, nodeFromKey } from "../shared/keys.ts";
+import { FORGOTTEN_PREFIX, nodeNameFromKey } from "../shared/keys.ts";
 import type { Logger } from "../shared/log.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
 import { ForgetRecordSchema } from "./forget.ts";
 import { PrefixMirror } from "./http/prefix-mirror.ts";
 import type { LivenessEvent } from "./liveness.ts";
@@ -20,8 +19,8 @@ import type { LivenessEvent } from "./liveness.ts";
 export function forgetEventFromStored(
   stored: StoredValue & { revision: number },
 ): Extract<LivenessEvent, { type: "forget" }> | undefined {
-  const node = nodeFromKey(FORGOTTEN_PREFIX, stored.key);
-  if (!node || nodeNameProblem(node)) return undefined;
+  const node = nodeNameFromKey(FORGOTTEN_PREFIX, stored.key);
+  if (!node) return undefined;
   const record = decodeStored("forgotten", ForgetRecordSchema, stored);
   if (!record) return undefined;
   if (record.node !== node) {

@@ -6,6 +6,7 @@
 // from a list (start-up or re-sync after compaction), and from the connection state.
 // Effects are data only: what changed, never how to say it. The console's words for them
 // live in liveness-console.ts; the HTTP server, alerts and the registry read the same data.
+import type { NodeName } from "../shared/node-name.ts";
 import type { ConfigAck, Heartbeat } from "../shared/schema.ts";
 
 export type NodeState = "ALIVE" | "DEAD" | "LEFT";
@@ -20,7 +21,7 @@ export interface Transition {
 }
 
 export interface NodeView {
-  node: string;
+  node: NodeName;
   state: NodeState;
   /** When the current state began (ms). */
   since: number;
@@ -39,12 +40,12 @@ export interface NodeView {
 export const HISTORY_LIMIT = 20;
 
 export interface LivenessState {
-  nodes: ReadonlyMap<string, NodeView>;
+  nodes: ReadonlyMap<NodeName, NodeView>;
   connected: boolean;
 }
 
 export interface ListedHeartbeat {
-  node: string;
+  node: NodeName;
   heartbeat: Heartbeat | undefined;
   createRevision: number;
   modRevision: number;
@@ -55,25 +56,25 @@ export type LivenessEvent =
   | { type: "restore"; views: NodeView[] }
   | {
       type: "put";
-      node: string;
+      node: NodeName;
       heartbeat: Heartbeat | undefined;
       createRevision: number;
       modRevision: number;
     }
-  | { type: "delete"; node: string; modRevision: number }
+  | { type: "delete"; node: NodeName; modRevision: number }
   /** Every live heartbeat at `revision`; `cause` says why the view was not continuous. */
   | { type: "snapshot"; heartbeats: ListedHeartbeat[]; revision: number; cause: "startup" | "resync" }
   | { type: "connection-lost"; detail: string }
   | { type: "connection-restored" }
   /** Someone forgot the node (src/manager/forget.ts) at etcd revision `revision`. */
-  | { type: "forget"; node: string; revision: number; by: string };
+  | { type: "forget"; node: NodeName; revision: number; by: string };
 
 export type LivenessEffect =
   /** The view of `node` changed in a way worth persisting in the registry. */
   | { type: "persist"; view: NodeView }
   | {
       type: "transition";
-      node: string;
+      node: NodeName;
       from: NodeState | undefined;
       to: NodeState;
       reason: string;
@@ -96,9 +97,9 @@ export type LivenessEffect =
   /** The connection came back; the view catches up through the watch or a re-list. */
   | { type: "connection-restored" }
   /** A live node reported a different applied (or rejected) config than before. */
-  | { type: "config-ack"; node: string; ack: ConfigAck }
+  | { type: "config-ack"; node: NodeName; ack: ConfigAck }
   /** The node was forgotten: consumers drop everything they keep about it. */
-  | { type: "forgotten"; node: string; from: NodeState; by: string };
+  | { type: "forgotten"; node: NodeName; from: NodeState; by: string };
 
 export interface Reduced {
   state: LivenessState;
@@ -108,7 +109,7 @@ export interface Reduced {
 export const initialLiveness: LivenessState = { nodes: new Map(), connected: true };
 
 /** A copy of the node map owned by one `reduceMany` call: copied once per batch, not per event. */
-type Nodes = Map<string, NodeView>;
+type Nodes = Map<NodeName, NodeView>;
 
 export function reduce(state: LivenessState, event: LivenessEvent, now: number): Reduced {
   return reduceMany(state, [event], now);
@@ -258,11 +259,11 @@ function onSnapshot(
 const ackKey = (ack: ConfigAck | undefined) =>
   ack ? `${ack.nodeRevision}/${ack.defaultRevision}/${ack.rejected?.revision ?? ""}` : "";
 const awayWord = (cause: "startup" | "resync") => (cause === "startup" ? "down" : "cut off from etcd");
-const byName = (a: { node: string }, b: { node: string }) => a.node.localeCompare(b.node);
+const byName = (a: { node: NodeName }, b: { node: NodeName }) => a.node.localeCompare(b.node);
 
 function transition(
   prev: NodeView | undefined,
-  node: string,
+  node: NodeName,
   to: NodeState,
   reason: string,
   now: number,

@@ -7,6 +7,7 @@ import type { Clock } from "../shared/clock.ts";
 import { errorMessage } from "../shared/errors.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Logger } from "../shared/log.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { LeaderElection, type Leadership } from "./election.ts";
 import { type ForgetResult, forgetNode } from "./forget.ts";
 import { watchForgets } from "./forget-watch.ts";
@@ -74,12 +75,12 @@ export class Manager {
   }
 
   /** Forgets a DEAD or LEFT node for every manager (refused for ALIVE: ConflictError). */
-  forget(node: string, by: string, purgeConfig = false): Promise<ForgetResult> {
+  forget(node: NodeName, by: string, purgeConfig = false): Promise<ForgetResult> {
     return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), purgeConfig });
   }
 
   /** The leader forgetting on its own: the write carries the term guard, like every leader write. */
-  async forgetAsLeader(node: string, by: string): Promise<ForgetResult | undefined> {
+  async forgetAsLeader(node: NodeName, by: string): Promise<ForgetResult | undefined> {
     const leaderGuard = this.election.guard();
     if (!leaderGuard) return undefined;
     return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), leaderGuard });

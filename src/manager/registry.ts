@@ -10,9 +10,9 @@ import { backoffDelay, sleep } from "../shared/backoff.ts";
 import { decodeStored } from "../shared/decode.ts";
 import { errorMessage } from "../shared/errors.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
-import { nodeFromKey, REGISTRY_PREFIX, registryKey } from "../shared/keys.ts";
+import { nodeNameFromKey, REGISTRY_PREFIX, registryKey } from "../shared/keys.ts";
 import type { Logger } from "../shared/log.ts";
-import { isValidNodeName } from "../shared/node-name.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { epochMsSchema } from "../shared/schema.ts";
 import { HISTORY_LIMIT, type NodeView } from "./liveness.ts";
 
@@ -54,8 +54,8 @@ export async function loadRegistry(client: Etcd3): Promise<NodeView[]> {
   const views: NodeView[] = [];
   for (const kv of res.kvs) {
     const key = kv.key.toString();
-    const node = nodeFromKey(REGISTRY_PREFIX, key);
-    if (!node || !isValidNodeName(node)) continue; // not a node's key: nothing of ours
+    const node = nodeNameFromKey(REGISTRY_PREFIX, key);
+    if (!node) continue; // not a node's key: nothing of ours
     const revision = Number(kv.mod_revision);
     const entry = decodeStored("registry", RegistryEntrySchema, {
       key,
@@ -67,13 +67,13 @@ export async function loadRegistry(client: Etcd3): Promise<NodeView[]> {
       invalidValues.report({ kind: "registry", key, revision, reason: `names node "${entry.node}"` });
       continue;
     }
-    views.push({ ...entry, history: entry.history.slice(-HISTORY_LIMIT) });
+    views.push({ ...entry, node, history: entry.history.slice(-HISTORY_LIMIT) });
   }
   return views;
 }
 
 export class RegistryWriter {
-  private readonly pending = new Map<string, NodeView>();
+  private readonly pending = new Map<NodeName, NodeView>();
   private flushing: Promise<void> | undefined;
   private readonly stop = new AbortController();
 
@@ -97,7 +97,7 @@ export class RegistryWriter {
   }
 
   /** A forgotten node's queued write must not bring its entry back. */
-  discard(node: string): void {
+  discard(node: NodeName): void {
     this.pending.delete(node);
   }
 

@@ -11,6 +11,7 @@ import type { Etcd3 } from "etcd3";
 import type { ConfigChange, ConfigKv, ConfigSource } from "../agent/config-watch.ts";
 import { ConfigWatch } from "../agent/config-watch.ts";
 import { CONFIG_PREFIX } from "../shared/keys.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
 
 interface Subscriber {
@@ -69,7 +70,7 @@ export class SharedConfigWatch {
   }
 
   /** Starts `node`'s ConfigWatch on the shared source. */
-  async add(node: string, onChange: (change: ConfigChange) => void): Promise<void> {
+  async add(node: NodeName, onChange: (change: ConfigChange) => void): Promise<void> {
     const watch = new ConfigWatch({ client: this.client, node, source: this.source, onChange });
     this.watches.set(node, watch);
     await watch.start();

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { LivenessEffect, NodeView } from "../../src/manager/liveness.ts";
 import { consoleLines, KNOWN_DETAIL_LIMIT, leadershipLine } from "../../src/manager/liveness-console.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 
 const transition = (
   from: "ALIVE" | "DEAD" | "LEFT" | undefined,
@@ -11,7 +12,7 @@ const transition = (
   missedWhile?: "startup" | "resync",
 ): LivenessEffect => ({
   type: "transition",
-  node: "web-1",
+  node: nodeName("web-1"),
   from,
   to,
   reason: "test",
@@ -21,7 +22,7 @@ const transition = (
 });
 
 const view = (node: string, state: NodeView["state"]): NodeView => ({
-  node,
+  node: nodeName(node),
   state,
   since: Date.UTC(2026, 0, 1, 12, 0, 0),
   firstSeen: 0,
@@ -65,7 +66,7 @@ describe("consoleLines", () => {
     ],
     [
       "forgotten",
-      { type: "forgotten", node: "web-1", from: "LEFT", by: "ctl:alice@host" },
+      { type: "forgotten", node: nodeName("web-1"), from: "LEFT", by: "ctl:alice@host" },
       ["[x] Node web-1 forgotten (was LEFT; by ctl:alice@host)"],
     ],
     [

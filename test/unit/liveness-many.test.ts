@@ -10,24 +10,25 @@ import {
   reduceMany,
 } from "../../src/manager/liveness.ts";
 import { consoleLines } from "../../src/manager/liveness-console.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 
 const hb = (status: "alive" | "leaving") => ({ status, ts: 1 });
 const events: LivenessEvent[] = [
   {
     type: "snapshot",
-    heartbeats: [{ node: "a", heartbeat: hb("alive"), createRevision: 2, modRevision: 2 }],
+    heartbeats: [{ node: nodeName("a"), heartbeat: hb("alive"), createRevision: 2, modRevision: 2 }],
     revision: 2,
     cause: "startup",
   },
-  { type: "put", node: "b", heartbeat: hb("alive"), createRevision: 3, modRevision: 3 },
-  { type: "put", node: "a", heartbeat: hb("alive"), createRevision: 2, modRevision: 4 },
+  { type: "put", node: nodeName("b"), heartbeat: hb("alive"), createRevision: 3, modRevision: 3 },
+  { type: "put", node: nodeName("a"), heartbeat: hb("alive"), createRevision: 2, modRevision: 4 },
   { type: "connection-lost", detail: "x" },
   { type: "connection-lost", detail: "y" },
   { type: "connection-restored" },
-  { type: "put", node: "b", heartbeat: hb("leaving"), createRevision: 3, modRevision: 5 },
-  { type: "delete", node: "b", modRevision: 6 },
-  { type: "delete", node: "a", modRevision: 7 },
-  { type: "put", node: "a", heartbeat: hb("alive"), createRevision: 8, modRevision: 8 },
+  { type: "put", node: nodeName("b"), heartbeat: hb("leaving"), createRevision: 3, modRevision: 5 },
+  { type: "delete", node: nodeName("b"), modRevision: 6 },
+  { type: "delete", node: nodeName("a"), modRevision: 7 },
+  { type: "put", node: nodeName("a"), heartbeat: hb("alive"), createRevision: 8, modRevision: 8 },
 ];
 
 test("reduceMany equals a fold of reduce, effects in the same order", () => {

@@ -10,6 +10,7 @@ import {
   reduce,
 } from "../../src/manager/liveness.ts";
 import { consoleLines, KNOWN_DETAIL_LIMIT } from "../../src/manager/liveness-console.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import type { ConfigAck, Heartbeat } from "../../src/shared/schema.ts";
 
 // A fake clock: every event is applied at an explicit time in ms.
@@ -35,17 +36,21 @@ const ack = (nodeRevision: number, defaultRevision = 0, rejectedRevision?: numbe
 
 const put = (node: string, createRevision: number, modRevision: number, heartbeat = hb()): LivenessEvent => ({
   type: "put",
-  node,
+  node: nodeName(node),
   heartbeat,
   createRevision,
   modRevision,
 });
-const del = (node: string, modRevision: number): LivenessEvent => ({ type: "delete", node, modRevision });
+const del = (node: string, modRevision: number): LivenessEvent => ({
+  type: "delete",
+  node: nodeName(node),
+  modRevision,
+});
 
 /** A registry entry as an earlier manager run would have persisted it (no live heartbeat). */
 function registryView(node: string, state: NodeView["state"], since: number, createRevision = 0): NodeView {
   return {
-    node,
+    node: nodeName(node),
     state,
     since,
     firstSeen: since - 60_000,
@@ -91,7 +96,7 @@ function play(steps: Array<[LivenessEvent, number]>, start: LivenessState = init
 const prints = (effects: LivenessEffect[]) => effects.flatMap(consoleLines);
 const ofType = <K extends LivenessEffect["type"]>(effects: LivenessEffect[], type: K) =>
   effects.filter((e): e is Extract<LivenessEffect, { type: K }> => e.type === type);
-const stateOf = (s: LivenessState, node: string) => s.nodes.get(node)?.state;
+const stateOf = (s: LivenessState, node: string) => s.nodes.get(nodeName(node))?.state;
 
 const restore = (...views: NodeView[]): LivenessEvent => ({ type: "restore", views });
 const snapshot = (
@@ -103,7 +108,7 @@ const snapshot = (
   cause,
   revision,
   heartbeats: heartbeats.map((h) => ({
-    node: h.node,
+    node: nodeName(h.node),
     heartbeat: h.heartbeat ?? hb(),
     createRevision: h.createRevision,
     modRevision: h.createRevision,
@@ -124,7 +129,7 @@ describe("liveness reduce: watch events", () => {
     assert.equal(persists.length, 1);
     assert.equal(persists[0]?.view.state, "ALIVE");
     assert.equal(all.length, 2, "a transition and a persist, nothing else");
-    const view = state.nodes.get("n");
+    const view = state.nodes.get(nodeName("n"));
     assert.equal(view?.state, "ALIVE");
     assert.equal(view?.since, sec(1));
     assert.equal(view?.firstSeen, sec(1));
@@ -138,7 +143,7 @@ describe("liveness reduce: watch events", () => {
       [put("n", 5, 6, refreshed), sec(3)],
     ]);
     assert.deepEqual(effects[1], []);
-    const view = state.nodes.get("n");
+    const view = state.nodes.get(nodeName("n"));
     assert.equal(view?.state, "ALIVE");
     assert.equal(view?.since, sec(1), "since must not move on a refresh");
     assert.equal(view?.lastSeen, sec(3));
@@ -163,8 +168,8 @@ describe("liveness reduce: watch events", () => {
     assert.deepEqual({ from: t?.from, to: t?.to, at: t?.at }, { from: "ALIVE", to: "DEAD", at: sec(7) });
     assert.equal(ofType(effects[1] ?? [], "persist").length, 1);
     assert.equal(stateOf(state, "n"), "DEAD");
-    assert.equal(state.nodes.get("n")?.since, sec(7));
-    assert.equal(state.nodes.get("n")?.history.at(-1)?.revision, 9);
+    assert.equal(state.nodes.get(nodeName("n"))?.since, sec(7));
+    assert.equal(state.nodes.get(nodeName("n"))?.history.at(-1)?.revision, 9);
   });
 
   test("heartbeat status leaving, then delete: LEFT (graceful shutdown), never DEAD", () => {
@@ -211,9 +216,9 @@ describe("liveness reduce: watch events", () => {
     const [t] = ofType(effects[2] ?? [], "transition");
     assert.deepEqual({ from: t?.from, to: t?.to }, { from: "DEAD", to: "ALIVE" });
     assert.equal(stateOf(state, "n"), "ALIVE");
-    assert.equal(state.nodes.get("n")?.firstSeen, sec(1), "firstSeen survives death");
-    assert.equal(state.nodes.get("n")?.since, sec(20));
-    assert.equal(state.nodes.get("n")?.createRevision, 10);
+    assert.equal(state.nodes.get(nodeName("n"))?.firstSeen, sec(1), "firstSeen survives death");
+    assert.equal(state.nodes.get(nodeName("n"))?.since, sec(20));
+    assert.equal(state.nodes.get(nodeName("n"))?.createRevision, 10);
   });
 
   test("LEFT then put prints the plain ALIVE line, not recovered", () => {
@@ -253,7 +258,7 @@ describe("liveness reduce: watch events", () => {
       const r = reduceChecked(state, del("n", 50), sec(60));
       assert.deepEqual(r.effects, []);
       assert.equal(stateOf(r.state, "n"), c.expected);
-      assert.deepEqual(r.state.nodes.get("n"), state.nodes.get("n"));
+      assert.deepEqual(r.state.nodes.get(nodeName("n")), state.nodes.get(nodeName("n")));
     });
   }
 
@@ -284,7 +289,11 @@ describe("liveness reduce: snapshot after a restart (cause startup)", () => {
     assert.deepEqual({ from: transitions[0]?.from, to: transitions[0]?.to }, { from: "ALIVE", to: "DEAD" });
     assert.equal(ofType(effects[1] ?? [], "persist").length, 1);
     assert.equal(stateOf(state, "n"), "DEAD");
-    assert.equal(state.nodes.get("n")?.history.at(-1)?.revision, 100, "transition carries the list revision");
+    assert.equal(
+      state.nodes.get(nodeName("n"))?.history.at(-1)?.revision,
+      100,
+      "transition carries the list revision",
+    );
   });
 
   test("registry ALIVE, present with the same createRevision: no transition, one [=] line", () => {
@@ -296,8 +305,8 @@ describe("liveness reduce: snapshot after a restart (cause startup)", () => {
     assert.deepEqual(prints(effects[1] ?? []), [`[=] Node n: ALIVE since ${iso(since)}`]);
     assert.equal(ofType(effects[1] ?? [], "transition").length, 0);
     assert.equal(stateOf(state, "n"), "ALIVE");
-    assert.equal(state.nodes.get("n")?.since, since, "since is kept from the registry");
-    assert.equal(state.nodes.get("n")?.lastSeen, sec(1));
+    assert.equal(state.nodes.get(nodeName("n"))?.since, since, "since is kept from the registry");
+    assert.equal(state.nodes.get(nodeName("n"))?.lastSeen, sec(1));
   });
 
   test("registry ALIVE, present with a different createRevision: DEAD while down, then recovered", () => {
@@ -317,7 +326,7 @@ describe("liveness reduce: snapshot after a restart (cause startup)", () => {
       ],
     );
     assert.equal(stateOf(state, "n"), "ALIVE");
-    assert.equal(state.nodes.get("n")?.createRevision, 42);
+    assert.equal(state.nodes.get(nodeName("n"))?.createRevision, 42);
   });
 
   test("registry DEAD, present in the snapshot: recovered", () => {
@@ -501,7 +510,7 @@ describe("liveness reduce: history", () => {
       rev++;
     }
     const { state, all } = play(steps);
-    const history = state.nodes.get("n")?.history ?? [];
+    const history = state.nodes.get(nodeName("n"))?.history ?? [];
     assert.equal(history.length, HISTORY_LIMIT);
     assert.equal(ofType(all, "transition").length, 100);
     // The kept entries are the newest ones, in time order.
@@ -519,7 +528,7 @@ describe("liveness reduce: history", () => {
       [put("n", 7, 7), sec(3)],
     ]);
     assert.deepEqual(
-      state.nodes.get("n")?.history.map((h) => [h.state, h.reason, h.revision, h.at]),
+      state.nodes.get(nodeName("n"))?.history.map((h) => [h.state, h.reason, h.revision, h.at]),
       [
         ["ALIVE", "joined", 5, sec(1)],
         ["DEAD", "TTL expired", 6, sec(2)],
@@ -627,7 +636,7 @@ describe("start-up listing of a large fleet", () => {
   test(`more than KNOWN_DETAIL_LIMIT unchanged nodes give one summary line; changes keep their own lines`, () => {
     const count = KNOWN_DETAIL_LIMIT + 10;
     const views: NodeView[] = Array.from({ length: count }, (_, i) => ({
-      node: `n${i}`,
+      node: nodeName(`n${i}`),
       state: i < 3 ? "DEAD" : "ALIVE",
       since: 1,
       firstSeen: 1,

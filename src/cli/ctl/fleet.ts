@@ -10,11 +10,11 @@ import { loadRegistry } from "../../manager/registry.ts";
 import { systemClock } from "../../shared/clock.ts";
 import { decodeStored } from "../../shared/decode.ts";
 import { HEARTBEAT_PREFIX, nodeFromKey } from "../../shared/keys.ts";
-import { isValidNodeName } from "../../shared/node-name.ts";
+import { isValidNodeName, type NodeName } from "../../shared/node-name.ts";
 import { type Heartbeat, HeartbeatSchema } from "../../shared/schema.ts";
 
 export interface FleetNode {
-  node: string;
+  node: NodeName;
   /** ALIVE when the heartbeat key exists; otherwise the registry's last state (DEAD if it said ALIVE). */
   state: "ALIVE" | "DEAD" | "LEFT" | "UNKNOWN";
   alive: boolean;
@@ -29,9 +29,9 @@ export interface Fleet {
   snapshot: ConfigSnapshot;
 }
 
-export async function readHeartbeats(client: Etcd3): Promise<Map<string, Heartbeat | undefined>> {
+export async function readHeartbeats(client: Etcd3): Promise<Map<NodeName, Heartbeat | undefined>> {
   const kvs = await client.getAll().prefix(HEARTBEAT_PREFIX).strings();
-  const out = new Map<string, Heartbeat | undefined>();
+  const out = new Map<NodeName, Heartbeat | undefined>();
   for (const [key, value] of Object.entries(kvs)) {
     const node = nodeFromKey(HEARTBEAT_PREFIX, key);
     if (node && isValidNodeName(node))
@@ -69,7 +69,7 @@ export async function readFleet(client: Etcd3): Promise<Fleet> {
 }
 
 /** Known node names: the registry and live heartbeats (what --selector matches against). */
-export async function knownNodeNames(client: Etcd3): Promise<string[]> {
+export async function knownNodeNames(client: Etcd3): Promise<NodeName[]> {
   const [registry, heartbeats] = await Promise.all([loadRegistry(client), readHeartbeats(client)]);
   return [...new Set([...registry.map((v) => v.node), ...heartbeats.keys()])].sort();
 }

@@ -11,6 +11,7 @@ import type { ConfigService } from "../../config/service.ts";
 import type { Clock } from "../../shared/clock.ts";
 import { CONFIG_PREFIX, METRICS_PREFIX } from "../../shared/keys.ts";
 import type { Logger } from "../../shared/log.ts";
+import type { NodeName } from "../../shared/node-name.ts";
 import { dashboardUrl } from "../alerts/webhook-format.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
@@ -63,7 +64,7 @@ export class FleetHttpServer {
   private readonly mirrors: PrefixMirror[];
   private readonly files: Map<string, StaticFile>;
   private readonly routes: Route[];
-  private readonly dirty = new Set<string>();
+  private readonly dirty = new Set<NodeName>();
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private lastReady = false;
