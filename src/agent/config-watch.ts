@@ -10,6 +10,7 @@ import { Informer, type InformerEvent, type InformerItem } from "../shared/infor
 import type { InformerStatus } from "../shared/informer-status.ts";
 import { configKey, DEFAULT_CONFIG_KEY } from "../shared/keys.ts";
 import { etcdKvSource, type KvSource } from "../shared/kv-source.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import {
   type ConfigAck,
   type ConfigOverride,
@@ -45,7 +46,7 @@ export type ConfigChange =
 
 export interface ConfigWatchOptions {
   client: Etcd3;
-  node: string;
+  node: NodeName;
   /**
    * Where the two keys are read and watched: etcd through `client` by default; the
    * simulator shares one prefix watch between thousands of nodes

@@ -11,7 +11,7 @@ import { agentAccessDeniedMessage, EtcdAccessDeniedError } from "../shared/etcd-
 import { heartbeatKey, metricsKey } from "../shared/keys.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { createLogger } from "../shared/log.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import { checkNodeName, type NodeName } from "../shared/node-name.ts";
 import type { CommonOptions } from "../shared/options.ts";
 import { encodeSample } from "../shared/sample.ts";
 import type { EffectiveConfig } from "../shared/schema.ts";
@@ -23,16 +23,21 @@ import { ConfigWatch } from "./config-watch.ts";
 import { Heartbeat } from "./heartbeat.ts";
 
 export interface AgentOptions extends CommonOptions {
-  name?: string;
+  /** Parsed by the CLI (--name); the hostname is parsed here when it is missing. */
+  name?: NodeName;
   ttl: number;
   quiet: boolean;
   leaveOnExit: boolean;
 }
 
+function hostnameAsNodeName(): NodeName {
+  const host = checkNodeName(os.hostname());
+  if (!host.ok) throw new ValidationError(`${host.problem} (set one with --name)`, "name");
+  return host.name;
+}
+
 export async function runAgent(opts: AgentOptions): Promise<void> {
-  const node = opts.name ?? os.hostname();
-  const problem = nodeNameProblem(node);
-  if (problem) throw new ValidationError(`${problem} (set one with --name)`, "name");
+  const node = opts.name ?? hostnameAsNodeName();
 
   const log = createLogger(opts.logFormat, opts.logLevel, "agent");
   // Stored strings are escaped where a line is built; this keeps any that slipped through

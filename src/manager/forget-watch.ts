@@ -6,10 +6,9 @@ import { decodeStored, type StoredValue } from "../shared/decode.ts";
 import { Informer } from "../shared/informer.ts";
 import { logStatus } from "../shared/informer-status.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
-import { FORGOTTEN_PREFIX, nodeFromKey } from "../shared/keys.ts";
+import { FORGOTTEN_PREFIX, nodeNameFromKey } from "../shared/keys.ts";
 import { etcdKvSource } from "../shared/kv-source.ts";
 import type { Logger } from "../shared/log.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
 import { ForgetRecordSchema } from "./forget.ts";
 import type { LivenessEvent } from "./liveness.ts";
 
@@ -22,8 +21,8 @@ export type ForgetEvent = Extract<LivenessEvent, { type: "forget" }>;
  * is not ours to report.
  */
 export function forgetEventFromStored(stored: StoredValue & { revision: number }): ForgetEvent | undefined {
-  const node = nodeFromKey(FORGOTTEN_PREFIX, stored.key);
-  if (!node || nodeNameProblem(node)) return undefined;
+  const node = nodeNameFromKey(FORGOTTEN_PREFIX, stored.key);
+  if (!node) return undefined;
   const record = decodeStored("forgotten", ForgetRecordSchema, stored);
   if (!record) return undefined;
   if (record.node !== node) {

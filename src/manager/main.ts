@@ -21,6 +21,7 @@ import { type FleetHttpServer, startHttpServer } from "./http/index.ts";
 import type { HttpCliOptions } from "./http/options.ts";
 import { FleetMetrics } from "./http/prom.ts";
 import { fleetSnapshot } from "./http/prom-fleet.ts";
+import { consoleLines, leadershipLine } from "./liveness-console.ts";
 import { Manager } from "./manager.ts";
 
 /** How long acks are gathered before printing; short enough to feel immediate. */
@@ -110,8 +111,8 @@ export async function runServer(
     if (effect.type === "config-ack") {
       if (acks.length === 0) setTimeout(flushAcks, ACK_BURST_MS).unref();
       acks.push({ node: effect.node, ack: effect.ack });
-    } else if (effect.type === "print") {
-      io.print(effect.line);
+    } else {
+      for (const line of consoleLines(effect)) io.print(line);
     }
     if (effect.type === "transition") {
       log.info({ node: effect.node, from: effect.from, to: effect.to, reason: effect.reason }, "transition");
@@ -145,6 +146,8 @@ export async function runServer(
     },
     io.print,
   );
+  // Subscribed last, so the line shows once HTTP and alerting have taken the change in.
+  manager.subscribeLeadership((leadership) => io.print(leadershipLine(leadership, manager.managerId)));
   await manager.start();
   log.info({ nodes: manager.state.nodes.size }, "synced");
 }

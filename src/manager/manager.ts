@@ -5,11 +5,11 @@ import type { Etcd3, ICompare } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import type { Clock } from "../shared/clock.ts";
 import { errorMessage } from "../shared/errors.ts";
-import { escapeControl } from "../shared/escape.ts";
 import type { Informer } from "../shared/informer.ts";
 import type { InformerStatus, InformerStatusListener } from "../shared/informer-status.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Logger } from "../shared/log.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { LeaderElection, type Leadership } from "./election.ts";
 import { type ForgetResult, forgetNode } from "./forget.ts";
 import { type ForgetEvent, watchForgets } from "./forget-watch.ts";
@@ -74,12 +74,12 @@ export class Manager {
   }
 
   /** Forgets a DEAD or LEFT node for every manager (refused for ALIVE: ConflictError). */
-  forget(node: string, by: string, purgeConfig = false): Promise<ForgetResult> {
+  forget(node: NodeName, by: string, purgeConfig = false): Promise<ForgetResult> {
     return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), purgeConfig });
   }
 
   /** The leader forgetting on its own: the write carries the term guard, like every leader write. */
-  async forgetAsLeader(node: string, by: string): Promise<ForgetResult | undefined> {
+  async forgetAsLeader(node: NodeName, by: string): Promise<ForgetResult | undefined> {
     const leaderGuard = this.election.guard();
     if (!leaderGuard) return undefined;
     return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), leaderGuard });
@@ -181,11 +181,6 @@ export class Manager {
     this.leadership = leadership;
     this.options.onLeadership?.(leadership);
     for (const listener of this.leadershipListeners) listener(leadership);
-    const line =
-      leadership.role === "leader"
-        ? `[HA] This manager (${escapeControl(this.election.id)}) is now leading`
-        : `[HA] Standing by: ${escapeControl(leadership.leader ?? "another manager")} is leading`;
-    this.notify({ type: "print", line });
     if (leadership.role === "leader") void this.persistWhatTheRegistryMissed();
   }
 

@@ -11,10 +11,10 @@ import { decodeStored } from "../shared/decode.ts";
 import { errorMessage } from "../shared/errors.ts";
 import { listOnce, type StoredKv } from "../shared/informer.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
-import { nodeFromKey, REGISTRY_PREFIX, registryKey } from "../shared/keys.ts";
+import { nodeNameFromKey, REGISTRY_PREFIX, registryKey } from "../shared/keys.ts";
 import { etcdKvSource } from "../shared/kv-source.ts";
 import type { Logger } from "../shared/log.ts";
-import { nodeNameOrUndefined } from "../shared/node-name.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { epochMsSchema } from "../shared/schema.ts";
 import { HISTORY_LIMIT, type NodeView } from "./liveness.ts";
 
@@ -56,7 +56,7 @@ export function toRegistryValue(view: NodeView): string {
  * value that does not decode, or names another node than its key, is reported once.
  */
 export function decodeRegistryEntry(stored: StoredKv): NodeView | undefined {
-  const node = nodeNameOrUndefined(nodeFromKey(REGISTRY_PREFIX, stored.key) ?? "");
+  const node = nodeNameFromKey(REGISTRY_PREFIX, stored.key);
   if (!node) return undefined;
   const entry = decodeStored("registry", RegistryEntrySchema, stored);
   if (!entry) return undefined;
@@ -65,7 +65,7 @@ export function decodeRegistryEntry(stored: StoredKv): NodeView | undefined {
     invalidValues.report({ kind: "registry", key, revision, reason: `names node "${entry.node}"` });
     return undefined;
   }
-  return { ...entry, history: entry.history.slice(-HISTORY_LIMIT) };
+  return { ...entry, node, history: entry.history.slice(-HISTORY_LIMIT) };
 }
 
 export async function loadRegistry(client: Etcd3): Promise<NodeView[]> {
@@ -74,7 +74,7 @@ export async function loadRegistry(client: Etcd3): Promise<NodeView[]> {
 }
 
 export class RegistryWriter {
-  private readonly pending = new Map<string, NodeView>();
+  private readonly pending = new Map<NodeName, NodeView>();
   private flushing: Promise<void> | undefined;
   private readonly stop = new AbortController();
 
@@ -98,7 +98,7 @@ export class RegistryWriter {
   }
 
   /** A forgotten node's queued write must not bring its entry back. */
-  discard(node: string): void {
+  discard(node: NodeName): void {
     this.pending.delete(node);
   }
 

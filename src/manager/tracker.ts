@@ -10,9 +10,8 @@ import { decodeHeartbeatEntry, type HeartbeatEntry } from "../shared/heartbeat-e
 import { Informer, type InformerEvent, type InformerItem } from "../shared/informer.ts";
 import type { InformerStatus } from "../shared/informer-status.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
-import { HEARTBEAT_PREFIX, nodeFromKey } from "../shared/keys.ts";
+import { HEARTBEAT_PREFIX, nodeNameFromKey } from "../shared/keys.ts";
 import { etcdKvSource } from "../shared/kv-source.ts";
-import { nodeNameOrUndefined } from "../shared/node-name.ts";
 import type { ListedHeartbeat, LivenessEvent } from "./liveness.ts";
 
 export interface TrackerOptions {
@@ -95,7 +94,7 @@ export class HeartbeatTracker {
         });
         continue;
       }
-      const node = nodeNameOrUndefined(nodeFromKey(HEARTBEAT_PREFIX, ev.key) ?? "");
+      const node = nodeNameFromKey(HEARTBEAT_PREFIX, ev.key);
       if (!node) continue;
       invalidValues.clear(ev.key);
       batch.push({ type: "delete", node, modRevision: ev.modRevision });

@@ -26,12 +26,13 @@ export function nodeNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-export function isValidNodeName(name: string): boolean {
+/** A string that passed `nodeNameProblem`; only the functions below make one. */
+export type NodeName = string & { readonly __brand: "NodeName" };
+
+/** A type guard: where it returns true, `name` is a NodeName. */
+export function isValidNodeName(name: string): name is NodeName {
   return nodeNameProblem(name) === undefined;
 }
-
-/** A string that passed `nodeNameProblem`; only `parseNodeName`/`nodeNameOrUndefined` make one. */
-export type NodeName = string & { readonly __brand: "NodeName" };
 
 /** A node name that failed the rule; the message is `nodeNameProblem`'s sentence. */
 export class InvalidNodeNameError extends ValidationError {
@@ -39,6 +40,12 @@ export class InvalidNodeNameError extends ValidationError {
   constructor(message: string) {
     super(message, "node");
   }
+}
+
+/** The parse as a result, for boundaries that word their own error (HTTP 400, a console usage line). */
+export function checkNodeName(raw: string): { ok: true; name: NodeName } | { ok: false; problem: string } {
+  const problem = nodeNameProblem(raw);
+  return problem === undefined ? { ok: true, name: raw as NodeName } : { ok: false, problem };
 }
 
 /** Checks `raw` once at a boundary; throws InvalidNodeNameError saying what is wrong. */

@@ -14,6 +14,7 @@ import { Informer, type InformerEvent } from "../shared/informer.ts";
 import { CONFIG_PREFIX } from "../shared/keys.ts";
 import type { KvSource, RawKv, WatchEvent, WatchHandlers } from "../shared/kv-source.ts";
 import { etcdKvSource } from "../shared/kv-source.ts";
+import type { NodeName } from "../shared/node-name.ts";
 
 interface Subscriber {
   fromRevision: number;
@@ -83,7 +84,7 @@ export class SharedConfigWatch {
   }
 
   /** Starts `node`'s ConfigWatch on the shared source. */
-  async add(node: string, onChange: (change: ConfigChange) => void): Promise<void> {
+  async add(node: NodeName, onChange: (change: ConfigChange) => void): Promise<void> {
     const watch = new ConfigWatch({ client: this.client, node, source: this.source, onChange });
     this.watches.set(node, watch);
     await watch.start();

@@ -9,6 +9,7 @@ import { recentEvents, summarize } from "../../src/manager/http/fleet-view.ts";
 import type { MetricSample } from "../../src/manager/http/samples.ts";
 import type { NodeView, Transition } from "../../src/manager/liveness.ts";
 import type { InformerEvent } from "../../src/shared/informer.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import type { ConfigAck } from "../../src/shared/schema.ts";
 
 const desired: DesiredState = {
@@ -24,7 +25,7 @@ const ack = (over: Partial<ConfigAck> = {}): ConfigAck => ({
   ...over,
 });
 const view = (over: Partial<NodeView> = {}): NodeView => ({
-  node: "web-1",
+  node: nodeName("web-1"),
   state: "ALIVE",
   since: 1000,
   firstSeen: 500,
@@ -171,9 +172,9 @@ describe("recentEvents: GET /api/events", () => {
     revision,
   });
   const views = [
-    view({ node: "b", history: [t("ALIVE", 100, 1), t("DEAD", 300, 5)] }),
-    view({ node: "a", history: [t("ALIVE", 100, 2), t("LEFT", 300, 6), t("ALIVE", 400, 8)] }),
-    view({ node: "c", history: [] }),
+    view({ node: nodeName("b"), history: [t("ALIVE", 100, 1), t("DEAD", 300, 5)] }),
+    view({ node: nodeName("a"), history: [t("ALIVE", 100, 2), t("LEFT", 300, 6), t("ALIVE", 400, 8)] }),
+    view({ node: nodeName("c"), history: [] }),
   ];
   const key = (e: { node: string; at: number; revision: number }) => `${e.node}@${e.at}/${e.revision}`;
   const table: { name: string; limit: number; node?: string; want: string[] }[] = [
@@ -193,8 +194,8 @@ describe("recentEvents: GET /api/events", () => {
 
   it("same time and revision: by node name", () => {
     const same = [
-      view({ node: "y", history: [t("DEAD", 1, 1)] }),
-      view({ node: "x", history: [t("DEAD", 1, 1)] }),
+      view({ node: nodeName("y"), history: [t("DEAD", 1, 1)] }),
+      view({ node: nodeName("x"), history: [t("DEAD", 1, 1)] }),
     ];
     assert.deepEqual(
       recentEvents(same, 10).map((e) => e.node),
@@ -238,9 +239,9 @@ describe("ConfigView: stored configs, desired config and apply lag (fake clock)"
       ["web-2", { config: { interval: 30, metrics: ["cpu", "load"] }, nodeRevision: 11, defaultRevision: 4 }],
       ["web-3", { config: { interval: 30, metrics: ["cpu", "load"] }, nodeRevision: 0, defaultRevision: 4 }],
     ];
-    for (const [node, want] of table) assert.deepEqual(cv.desired(node), want, node);
-    assert.match(cv.entry("web-2")?.problem ?? "", /JSON/);
-    assert.equal(cv.entry("web-2")?.value, undefined);
+    for (const [node, want] of table) assert.deepEqual(cv.desired(nodeName(node)), want, node);
+    assert.match(cv.entry(nodeName("web-2"))?.problem ?? "", /JSON/);
+    assert.equal(cv.entry(nodeName("web-2"))?.value, undefined);
   });
 
   it("nodeOf: the node of a config key, undefined for the default", () => {
@@ -256,11 +257,11 @@ describe("ConfigView: stored configs, desired config and apply lag (fake clock)"
       "/monitor/config/web-1",
     ]);
     now += 300;
-    cv.onAck("web-1", ack({ nodeRevision: 19 }), now); // older revision: not yet
+    cv.onAck(nodeName("web-1"), ack({ nodeRevision: 19 }), now); // older revision: not yet
     assert.deepEqual(lags, []);
     now += 200;
-    cv.onAck("web-1", ack({ nodeRevision: 20 }), now);
-    cv.onAck("web-1", ack({ nodeRevision: 20 }), now + 1000); // repeated ack: not counted again
+    cv.onAck(nodeName("web-1"), ack({ nodeRevision: 20 }), now);
+    cv.onAck(nodeName("web-1"), ack({ nodeRevision: 20 }), now + 1000); // repeated ack: not counted again
     assert.deepEqual(lags, [0.5]);
   });
 
@@ -268,7 +269,11 @@ describe("ConfigView: stored configs, desired config and apply lag (fake clock)"
     const lags: number[] = [];
     const cv = new ConfigView((s) => lags.push(s));
     cv.onEvents([put("/monitor/config/web-1", "garbage", 20)], 0);
-    cv.onAck("web-1", ack({ nodeRevision: 20, rejected: { key: "k", revision: 20, reason: "bad" } }), 100);
+    cv.onAck(
+      nodeName("web-1"),
+      ack({ nodeRevision: 20, rejected: { key: "k", revision: 20, reason: "bad" } }),
+      100,
+    );
     assert.deepEqual(lags, []);
   });
 
@@ -276,12 +281,12 @@ describe("ConfigView: stored configs, desired config and apply lag (fake clock)"
     const lags: number[] = [];
     const cv = new ConfigView((s) => lags.push(s));
     cv.onEvents([put("/monitor/config/_default", '{"interval":30}', 30)], 0);
-    cv.onAck("a", ack({ defaultRevision: 30 }), 1000);
-    cv.onAck("a", ack({ defaultRevision: 30 }), 2000);
-    cv.onAck("b", ack({ defaultRevision: 31 }), 3000);
+    cv.onAck(nodeName("a"), ack({ defaultRevision: 30 }), 1000);
+    cv.onAck(nodeName("a"), ack({ defaultRevision: 30 }), 2000);
+    cv.onAck(nodeName("b"), ack({ defaultRevision: 31 }), 3000);
     assert.deepEqual(lags, [1, 3]);
-    cv.onAck("c", ack({ defaultRevision: 29 }), 600_001); // too old a revision, and the bound passes
-    cv.onAck("c", ack({ defaultRevision: 30 }), 600_002);
+    cv.onAck(nodeName("c"), ack({ defaultRevision: 29 }), 600_001); // too old a revision, and the bound passes
+    cv.onAck(nodeName("c"), ack({ defaultRevision: 30 }), 600_002);
     assert.deepEqual(lags, [1, 3]);
   });
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ValidationError } from "../../src/shared/errors.ts";
 import {
+  checkNodeName,
   InvalidNodeNameError,
   isValidNodeName,
   MAX_NODE_NAME_LENGTH,
@@ -97,6 +98,7 @@ describe("parseNodeName: the one parse at a boundary", () => {
     const name: NodeName = parseNodeName("web-1.eu");
     assert.equal(name, "web-1.eu");
     assert.equal(nodeNameOrUndefined("LAPTOP-UMVK4LFU"), "LAPTOP-UMVK4LFU");
+    assert.deepEqual(checkNodeName("db_primary"), { ok: true, name: "db_primary" });
   });
 
   for (const raw of ["", "a/b", "a\u001b[2Jb", "-web", "x".repeat(MAX_NODE_NAME_LENGTH + 1)]) {
@@ -112,6 +114,7 @@ describe("parseNodeName: the one parse at a boundary", () => {
         },
       );
       assert.equal(nodeNameOrUndefined(raw), undefined);
+      assert.deepEqual(checkNodeName(raw), { ok: false, problem: nodeNameProblem(raw) });
     });
   }
 });

@@ -12,10 +12,11 @@ import { decodeHeartbeatEntry } from "../../shared/heartbeat-entry.ts";
 import { listOnce } from "../../shared/informer.ts";
 import { HEARTBEAT_PREFIX } from "../../shared/keys.ts";
 import { etcdKvSource } from "../../shared/kv-source.ts";
+import type { NodeName } from "../../shared/node-name.ts";
 import type { Heartbeat } from "../../shared/schema.ts";
 
 export interface FleetNode {
-  node: string;
+  node: NodeName;
   /** ALIVE when the heartbeat key exists; otherwise the registry's last state (DEAD if it said ALIVE). */
   state: "ALIVE" | "DEAD" | "LEFT" | "UNKNOWN";
   alive: boolean;
@@ -31,9 +32,9 @@ export interface Fleet {
 }
 
 /** Every live heartbeat, decoded as the manager's tracker decodes it (one list, no watch). */
-export async function readHeartbeats(client: Etcd3): Promise<Map<string, Heartbeat | undefined>> {
+export async function readHeartbeats(client: Etcd3): Promise<Map<NodeName, Heartbeat | undefined>> {
   const { items } = await listOnce(etcdKvSource(client), { prefix: HEARTBEAT_PREFIX }, decodeHeartbeatEntry);
-  const out = new Map<string, Heartbeat | undefined>();
+  const out = new Map<NodeName, Heartbeat | undefined>();
   for (const { value } of items) if (value) out.set(value.node, value.heartbeat);
   return out;
 }
@@ -67,7 +68,7 @@ export async function readFleet(client: Etcd3): Promise<Fleet> {
 }
 
 /** Known node names: the registry and live heartbeats (what --selector matches against). */
-export async function knownNodeNames(client: Etcd3): Promise<string[]> {
+export async function knownNodeNames(client: Etcd3): Promise<NodeName[]> {
   const [registry, heartbeats] = await Promise.all([loadRegistry(client), readHeartbeats(client)]);
   return [...new Set([...registry.map((v) => v.node), ...heartbeats.keys()])].sort();
 }

@@ -5,7 +5,8 @@ import type { DesiredState } from "../../config/compliance.ts";
 import { mergeConfig } from "../../shared/config-merge.ts";
 import type { InformerEvent, StoredKv } from "../../shared/informer.ts";
 import { invalidValues } from "../../shared/invalid-values.ts";
-import { CONFIG_PREFIX, configKey, DEFAULT_CONFIG_KEY, nodeFromKey } from "../../shared/keys.ts";
+import { CONFIG_PREFIX, configKey, DEFAULT_CONFIG_KEY, nodeNameFromKey } from "../../shared/keys.ts";
+import type { NodeName } from "../../shared/node-name.ts";
 import { type ConfigAck, type ConfigOverride, parseConfigText } from "../../shared/schema.ts";
 
 export interface StoredEntry {
@@ -46,7 +47,7 @@ export class ConfigView {
   }
 
   /** A node's heartbeat acknowledged a config: record the lag of writes it covers. */
-  onAck(node: string, ack: ConfigAck, now: number): void {
+  onAck(node: NodeName, ack: ConfigAck, now: number): void {
     const own = this.pending.get(configKey(node));
     if (own && ack.nodeRevision >= own.revision && ack.rejected?.revision !== own.revision) {
       this.observeLag((now - own.seenAt) / 1000);
@@ -61,12 +62,12 @@ export class ConfigView {
     if (def && now - def.seenAt > 600_000) this.pending.delete(DEFAULT_CONFIG_KEY);
   }
 
-  entry(node: string | undefined): StoredEntry | undefined {
+  entry(node: NodeName | undefined): StoredEntry | undefined {
     return this.entries.get(node === undefined ? DEFAULT_CONFIG_KEY : configKey(node));
   }
 
   /** What the node should run with, from the valid stored values (invalid ones count as absent). */
-  desired(node: string): DesiredState {
+  desired(node: NodeName): DesiredState {
     const fleet = this.entry(undefined);
     const own = this.entry(node);
     return {
@@ -77,8 +78,8 @@ export class ConfigView {
   }
 
   /** The node name of a config key, or undefined for the default key. */
-  static nodeOf(key: string): string | undefined {
-    return key === DEFAULT_CONFIG_KEY ? undefined : nodeFromKey(CONFIG_PREFIX, key);
+  static nodeOf(key: string): NodeName | undefined {
+    return key === DEFAULT_CONFIG_KEY ? undefined : nodeNameFromKey(CONFIG_PREFIX, key);
   }
 }
 

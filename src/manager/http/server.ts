@@ -12,6 +12,7 @@ import type { Clock } from "../../shared/clock.ts";
 import type { Informer } from "../../shared/informer.ts";
 import { whenBack } from "../../shared/informer-status.ts";
 import type { Logger } from "../../shared/log.ts";
+import type { NodeName } from "../../shared/node-name.ts";
 import { dashboardUrl } from "../alerts/webhook-format.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
@@ -64,7 +65,7 @@ export class FleetHttpServer {
   private readonly mirrors: Informer<unknown>[];
   private readonly files: Map<string, StaticFile>;
   private readonly routes: Route[];
-  private readonly dirty = new Set<string>();
+  private readonly dirty = new Set<NodeName>();
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private lastReady = false;
@@ -207,7 +208,9 @@ export class FleetHttpServer {
         this.patches.forget(effect.node);
         this.hub.broadcast("removed", [effect.node]);
         break;
-      case "print":
+      case "known-at-startup":
+      case "connection-lost":
+      case "connection-restored":
         break;
       default:
         effect satisfies never;
