@@ -72,6 +72,9 @@ test("dashboard: live states, DEAD without reload, config form applies and shows
   // Change web-1's interval through its page's form.
   await page.goto(`${base}/nodes/web-1`);
   const form = page.locator("#config-form");
+  // The form fills itself from the stored config once its fetch answers: wait for that, or
+  // it can overwrite the interval typed below (seen under load: `{}` saved, interval=10s applied).
+  await page.locator("#config-current", { hasText: /override|cannot read/ }).waitFor({ timeout: 10_000 });
   await form.locator('input[name="token"]').fill(TOKEN);
   await form.locator('input[name="interval"]').fill("3");
   const after = web1.stdout.length;
