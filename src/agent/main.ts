@@ -103,7 +103,11 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const configWatch = new ConfigWatch({
     client,
     node,
-    onResync: (reason) => log.info({ reason }, "config watch re-listing"),
+    onStatus: (status) => {
+      if (status.state === "resyncing") log.info({ reason: status.reason }, "config watch re-listing");
+      else if (status.state === "list-failed")
+        log.warn({ err: status.error }, "could not read config; retrying");
+    },
     onChange: (change) => {
       switch (change.type) {
         case "initial":
@@ -167,15 +171,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     client.close();
     throw new EtcdAccessDeniedError(agentAccessDeniedMessage(node, heartbeatKey(node), certUser));
   }
-  // The config watch retries on its own after a compaction; its first load needs etcd,
-  // which the heartbeat has just reached.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await configWatch.start();
-      break;
-    } catch (err) {
-      log.warn({ err }, "could not read config; retrying");
-      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
-    }
-  }
+  // The config watch lists (retrying with backoff until etcd answers), then watches; it
+  // re-lists on its own after a compaction.
+  await configWatch.start();
 }

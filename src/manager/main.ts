@@ -42,11 +42,13 @@ export async function runServer(
     client,
     clock,
     log,
-    onEtcdUnreachable: (error, delayMs) =>
+    onStatus: (status) => {
+      if (status.state !== "list-failed") return;
       io.print(
-        `[!] Cannot reach etcd at ${endpoints} (${error}); retrying in ${(delayMs / 1000).toFixed(1)}s. ` +
+        `[!] Cannot reach etcd at ${endpoints} (${status.error}); retrying in ${(status.retryInMs / 1000).toFixed(1)}s. ` +
           "Start a local one with: npm run etcd",
-      ),
+      );
+    },
   });
 
   let http: FleetHttpServer | undefined;

@@ -9,8 +9,10 @@ import { z } from "zod";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import { decodeStored } from "../shared/decode.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { listOnce, type StoredKv } from "../shared/informer.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
 import { nodeNameFromKey, REGISTRY_PREFIX, registryKey } from "../shared/keys.ts";
+import { etcdKvSource } from "../shared/kv-source.ts";
 import type { Logger } from "../shared/log.ts";
 import type { NodeName } from "../shared/node-name.ts";
 import { epochMsSchema } from "../shared/schema.ts";
@@ -49,27 +51,26 @@ export function toRegistryValue(view: NodeView): string {
 }
 
 /** Every decodable registry entry; an entry that does not decode is reported once and skipped. */
-export async function loadRegistry(client: Etcd3): Promise<NodeView[]> {
-  const res = await client.getAll().prefix(REGISTRY_PREFIX).exec();
-  const views: NodeView[] = [];
-  for (const kv of res.kvs) {
-    const key = kv.key.toString();
-    const node = nodeNameFromKey(REGISTRY_PREFIX, key);
-    if (!node) continue; // not a node's key: nothing of ours
-    const revision = Number(kv.mod_revision);
-    const entry = decodeStored("registry", RegistryEntrySchema, {
-      key,
-      value: kv.value.toString(),
-      revision,
-    });
-    if (!entry) continue;
-    if (entry.node !== node) {
-      invalidValues.report({ kind: "registry", key, revision, reason: `names node "${entry.node}"` });
-      continue;
-    }
-    views.push({ ...entry, node, history: entry.history.slice(-HISTORY_LIMIT) });
+/**
+ * A registry key's view, or undefined: a key that is not a node's is nothing of ours; a
+ * value that does not decode, or names another node than its key, is reported once.
+ */
+export function decodeRegistryEntry(stored: StoredKv): NodeView | undefined {
+  const node = nodeNameFromKey(REGISTRY_PREFIX, stored.key);
+  if (!node) return undefined;
+  const entry = decodeStored("registry", RegistryEntrySchema, stored);
+  if (!entry) return undefined;
+  if (entry.node !== node) {
+    const { key, revision } = stored;
+    invalidValues.report({ kind: "registry", key, revision, reason: `names node "${entry.node}"` });
+    return undefined;
   }
-  return views;
+  return { ...entry, node, history: entry.history.slice(-HISTORY_LIMIT) };
+}
+
+export async function loadRegistry(client: Etcd3): Promise<NodeView[]> {
+  const { items } = await listOnce(etcdKvSource(client), { prefix: REGISTRY_PREFIX }, decodeRegistryEntry);
+  return items.flatMap((item) => item.value ?? []);
 }
 
 export class RegistryWriter {

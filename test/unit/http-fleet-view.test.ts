@@ -4,12 +4,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { DesiredState } from "../../src/config/compliance.ts";
-import { ConfigView } from "../../src/manager/http/config-view.ts";
+import { ConfigView, decodeConfigEntry, type StoredEntry } from "../../src/manager/http/config-view.ts";
 import { recentEvents, summarize } from "../../src/manager/http/fleet-view.ts";
 import type { MetricSample } from "../../src/manager/http/samples.ts";
 import type { NodeView, Transition } from "../../src/manager/liveness.ts";
+import type { InformerEvent } from "../../src/shared/informer.ts";
 import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
-import type { WatchEvent } from "../../src/shared/resumable-watch.ts";
 import type { ConfigAck } from "../../src/shared/schema.ts";
 
 const desired: DesiredState = {
@@ -215,10 +215,14 @@ describe("recentEvents: GET /api/events", () => {
 });
 
 describe("ConfigView: stored configs, desired config and apply lag (fake clock)", () => {
-  const put = (key: string, value: string, modRevision: number): WatchEvent => ({
-    type: "put",
+  // Stored text goes through the config feed's decoder, as in the server.
+  const stored = (key: string, value: string, modRevision: number) => ({
     key,
-    value,
+    value: decodeConfigEntry({ key, value, revision: modRevision }),
+  });
+  const put = (key: string, value: string, modRevision: number): InformerEvent<StoredEntry> => ({
+    type: "put",
+    ...stored(key, value, modRevision),
     modRevision,
     createRevision: modRevision,
   });
@@ -226,9 +230,9 @@ describe("ConfigView: stored configs, desired config and apply lag (fake clock)"
   it("desired merges built-in <- default <- override; invalid values count as absent", () => {
     const cv = new ConfigView(() => undefined);
     cv.onList([
-      { key: "/monitor/config/_default", value: '{"interval":30,"metrics":["cpu","load"]}', modRevision: 4 },
-      { key: "/monitor/config/web-1", value: '{"interval":5}', modRevision: 9 },
-      { key: "/monitor/config/web-2", value: "garbage", modRevision: 11 },
+      stored("/monitor/config/_default", '{"interval":30,"metrics":["cpu","load"]}', 4),
+      stored("/monitor/config/web-1", '{"interval":5}', 9),
+      stored("/monitor/config/web-2", "garbage", 11),
     ]);
     const table: [node: string, want: DesiredState][] = [
       ["web-1", { config: { interval: 5, metrics: ["cpu", "load"] }, nodeRevision: 9, defaultRevision: 4 }],

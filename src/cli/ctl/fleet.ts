@@ -8,10 +8,12 @@ import { ConfigService, type ConfigSnapshot, type Desired, desiredFrom } from ".
 import type { NodeView } from "../../manager/liveness.ts";
 import { loadRegistry } from "../../manager/registry.ts";
 import { systemClock } from "../../shared/clock.ts";
-import { decodeStored } from "../../shared/decode.ts";
-import { HEARTBEAT_PREFIX, nodeFromKey } from "../../shared/keys.ts";
-import { isValidNodeName, type NodeName } from "../../shared/node-name.ts";
-import { type Heartbeat, HeartbeatSchema } from "../../shared/schema.ts";
+import { decodeHeartbeatEntry } from "../../shared/heartbeat-entry.ts";
+import { listOnce } from "../../shared/informer.ts";
+import { HEARTBEAT_PREFIX } from "../../shared/keys.ts";
+import { etcdKvSource } from "../../shared/kv-source.ts";
+import type { NodeName } from "../../shared/node-name.ts";
+import type { Heartbeat } from "../../shared/schema.ts";
 
 export interface FleetNode {
   node: NodeName;
@@ -29,14 +31,11 @@ export interface Fleet {
   snapshot: ConfigSnapshot;
 }
 
+/** Every live heartbeat, decoded as the manager's tracker decodes it (one list, no watch). */
 export async function readHeartbeats(client: Etcd3): Promise<Map<NodeName, Heartbeat | undefined>> {
-  const kvs = await client.getAll().prefix(HEARTBEAT_PREFIX).strings();
+  const { items } = await listOnce(etcdKvSource(client), { prefix: HEARTBEAT_PREFIX }, decodeHeartbeatEntry);
   const out = new Map<NodeName, Heartbeat | undefined>();
-  for (const [key, value] of Object.entries(kvs)) {
-    const node = nodeFromKey(HEARTBEAT_PREFIX, key);
-    if (node && isValidNodeName(node))
-      out.set(node, decodeStored("heartbeat", HeartbeatSchema, { key, value }));
-  }
+  for (const { value } of items) if (value) out.set(value.node, value.heartbeat);
   return out;
 }
 
