@@ -4,8 +4,8 @@
 // reported once (decodeStored) and the node is still there: its key exists, so it is ALIVE.
 import { decodeStored } from "./decode.ts";
 import type { StoredKv } from "./informer.ts";
-import { HEARTBEAT_PREFIX, nodeFromKey } from "./keys.ts";
-import { type NodeName, nodeNameOrUndefined } from "./node-name.ts";
+import { HEARTBEAT_PREFIX, nodeNameFromKey } from "./keys.ts";
+import type { NodeName } from "./node-name.ts";
 import { type Heartbeat, HeartbeatSchema } from "./schema.ts";
 
 export interface HeartbeatEntry {
@@ -15,7 +15,7 @@ export interface HeartbeatEntry {
 }
 
 export function decodeHeartbeatEntry(stored: StoredKv): HeartbeatEntry | undefined {
-  const node = nodeNameOrUndefined(nodeFromKey(HEARTBEAT_PREFIX, stored.key) ?? "");
+  const node = nodeNameFromKey(HEARTBEAT_PREFIX, stored.key);
   if (!node) return undefined;
   return { node, heartbeat: decodeStored("heartbeat", HeartbeatSchema, stored) };
 }
