@@ -1,6 +1,5 @@
 // Disk throughput from /proc/diskstats: bytes read and written per second, summed over whole physical disks.
-import type { Collector, Sample, Timed } from "./collector.ts";
-import { type CollectorEnv, readProc, requireLinux } from "./env.ts";
+import { defineCollector, nodeHelp, type Sample, type Timed } from "./collector.ts";
 import { CollectorError } from "./errors.ts";
 import { keyedRates, keyedTotals } from "./rates.ts";
 import { createWindowedCollector } from "./window.ts";
@@ -62,13 +61,40 @@ export function diskIoSample(
   };
 }
 
-export function createDiskIoCollector(env: CollectorEnv, minWindowMs: number): Collector {
-  return createWindowedCollector({
+export const diskIo = defineCollector({
+  descriptor: {
     name: "disk_io",
-    env,
-    minWindowMs,
-    check: () => requireLinux("disk_io", env),
-    read: async () => parseDiskstats(await readProc("disk_io", env, "/proc/diskstats")),
-    compute: diskIoSample,
-  });
-}
+    title: "Disk I/O",
+    fields: [
+      { field: "read_bytes_per_s", label: "read", unit: "bytes_per_second" },
+      { field: "write_bytes_per_s", label: "write", unit: "bytes_per_second" },
+      {
+        field: "read_bytes_total",
+        label: "read",
+        unit: "bytes_total",
+        prom: {
+          name: "fleetwatch_node_disk_read_bytes_total",
+          type: "counter",
+          help: nodeHelp("Bytes read from whole disks"),
+        },
+      },
+      {
+        field: "write_bytes_total",
+        label: "written",
+        unit: "bytes_total",
+        prom: {
+          name: "fleetwatch_node_disk_written_bytes_total",
+          type: "counter",
+          help: nodeHelp("Bytes written to whole disks"),
+        },
+      },
+    ],
+    format: "read {read_bytes_per_s}, write {write_bytes_per_s}",
+    chart: { fields: ["read_bytes_per_s", "write_bytes_per_s"], unit: "bytes_per_second" },
+  },
+  create: (context) =>
+    createWindowedCollector(
+      { name: "disk_io", path: "/proc/diskstats", parse: parseDiskstats, compute: diskIoSample },
+      context,
+    ),
+});

@@ -5,8 +5,7 @@
 // node's interfaces only when it runs in the host network namespace (hostNetwork: true in Kubernetes).
 // Bridges and veth pairs are included as asked ("all non-loopback interfaces"), so on a node that routes
 // container traffic the same bytes can be counted on the veth and again on the uplink.
-import type { Collector, Sample, Timed } from "./collector.ts";
-import { type CollectorEnv, readProc, requireLinux } from "./env.ts";
+import { defineCollector, nodeHelp, type Sample, type Timed } from "./collector.ts";
 import { CollectorError } from "./errors.ts";
 import { keyedRates, keyedTotals } from "./rates.ts";
 import { createWindowedCollector } from "./window.ts";
@@ -63,13 +62,40 @@ export function networkSample(
   };
 }
 
-export function createNetworkCollector(env: CollectorEnv, minWindowMs: number): Collector {
-  return createWindowedCollector({
+export const network = defineCollector({
+  descriptor: {
     name: "network",
-    env,
-    minWindowMs,
-    check: () => requireLinux("network", env),
-    read: async () => parseNetDev(await readProc("network", env, "/proc/net/dev")),
-    compute: networkSample,
-  });
-}
+    title: "Network",
+    fields: [
+      { field: "rx_bytes_per_s", label: "rx", unit: "bytes_per_second" },
+      { field: "tx_bytes_per_s", label: "tx", unit: "bytes_per_second" },
+      {
+        field: "rx_bytes_total",
+        label: "received",
+        unit: "bytes_total",
+        prom: {
+          name: "fleetwatch_node_network_receive_bytes_total",
+          type: "counter",
+          help: nodeHelp("Bytes received on non-loopback interfaces"),
+        },
+      },
+      {
+        field: "tx_bytes_total",
+        label: "sent",
+        unit: "bytes_total",
+        prom: {
+          name: "fleetwatch_node_network_transmit_bytes_total",
+          type: "counter",
+          help: nodeHelp("Bytes sent on non-loopback interfaces"),
+        },
+      },
+    ],
+    format: "rx {rx_bytes_per_s}, tx {tx_bytes_per_s}",
+    chart: { fields: ["rx_bytes_per_s", "tx_bytes_per_s"], unit: "bytes_per_second" },
+  },
+  create: (context) =>
+    createWindowedCollector(
+      { name: "network", path: "/proc/net/dev", parse: parseNetDev, compute: networkSample },
+      context,
+    ),
+});
