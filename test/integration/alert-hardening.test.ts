@@ -3,29 +3,19 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { after, afterEach, before, test } from "node:test";
-import { Etcd3 } from "etcd3";
+import { afterEach, test } from "node:test";
 import { webhookId } from "../../src/manager/alerts/outbox.ts";
 import { alertKey } from "../../src/manager/alerts/record.ts";
 import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import { deadLine, startAgent, startServer, stopAll } from "./fleet.ts";
-import { type EtcdCluster, freePort, startEtcd, waitFor } from "./harness/index.ts";
+import { freePort, useEtcd, waitFor } from "./harness/index.ts";
 
-let etcd: EtcdCluster;
-let client: Etcd3;
 const servers: { close(): void }[] = [];
-before(async () => {
-  etcd = await startEtcd({ members: 1 });
-  client = new Etcd3({ hosts: etcd.hosts });
-});
+const fx = useEtcd();
 afterEach(async () => {
   await stopAll();
   for (const s of servers.splice(0)) s.close();
-  await client.delete().prefix("/monitor/").exec();
-});
-after(async () => {
-  client.close();
-  await etcd.stop();
+  await fx.client.delete().prefix("/monitor/").exec();
 });
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -60,7 +50,7 @@ const record = (node: string, revision: number, at: number, delivered: string[] 
 });
 
 async function outboxKeys(): Promise<string[]> {
-  return Object.keys(await client.getAll().prefix("/monitor/alerts/").strings());
+  return Object.keys(await fx.client.getAll().prefix("/monitor/alerts/").strings());
 }
 
 async function metric(port: number, line: string): Promise<boolean> {
@@ -75,20 +65,20 @@ test("an outbox record that does not decode does not stop the manager nor the st
     res.writeHead(200).end();
   });
   // Issue 11's reproduction: no `at`.
-  await client
+  await fx.client
     .put("/monitor/alerts/y/00000000000000000002")
     .value('{"node":"y","revision":2,"delivered":[]}');
-  await client.put("/monitor/alerts/z/00000000000000000003").value("not json \u001b[31m");
+  await fx.client.put("/monitor/alerts/z/00000000000000000003").value("not json \u001b[31m");
   const firstPort = await freePort();
   const secondPort = await freePort();
-  const first = await startServer(etcd.endpoints, [
+  const first = await startServer(fx.etcd.endpoints, [
     "--http",
     `127.0.0.1:${firstPort}`,
     "--alert-webhook",
     hook,
   ]);
   await first.waitForLine(/now leading/, { timeoutMs: 20_000 });
-  const second = await startServer(etcd.endpoints, [
+  const second = await startServer(fx.etcd.endpoints, [
     "--http",
     `127.0.0.1:${secondPort}`,
     "--alert-webhook",
@@ -105,7 +95,7 @@ test("an outbox record that does not decode does not stop the manager nor the st
     message: "both bad records counted by the new leader",
   });
   // Alerting still works around them.
-  const agent = await startAgent("hard-1", etcd.endpoints, ["--ttl", "2"]);
+  const agent = await startAgent("hard-1", fx.etcd.endpoints, ["--ttl", "2"]);
   await agent.kill("SIGKILL");
   await second.waitForLine(deadLine("hard-1"), { timeoutMs: 30_000 });
   await waitFor(() => accepted.includes("hard-1"), {
@@ -136,12 +126,12 @@ test("a receiver's response body is read at most a few KiB, then dropped", async
     pump();
   });
   const now = Date.now();
-  await client.put(alertKey(nodeName("body-1"), 7)).value(JSON.stringify(record("body-1", 7, now)));
-  const server = await startServer(etcd.endpoints, ["--alert-webhook", hook]);
+  await fx.client.put(alertKey(nodeName("body-1"), 7)).value(JSON.stringify(record("body-1", 7, now)));
+  const server = await startServer(fx.etcd.endpoints, ["--alert-webhook", hook]);
   await server.waitForLine(/now leading/, { timeoutMs: 20_000 });
   await waitFor(
     async () => {
-      const value = await client.get(alertKey(nodeName("body-1"), 7)).string();
+      const value = await fx.client.get(alertKey(nodeName("body-1"), 7)).string();
       return (
         value !== null && (JSON.parse(value) as { delivered: string[] }).delivered.includes(webhookId(hook))
       );
@@ -166,12 +156,14 @@ test("redirects are never followed: a 307 is a failure, retried, and the target 
     redirects++;
     res.writeHead(307, { location: target }).end();
   });
-  await client.put(alertKey(nodeName("redir-1"), 9)).value(JSON.stringify(record("redir-1", 9, Date.now())));
-  const server = await startServer(etcd.endpoints, ["--alert-webhook", hook]);
+  await fx.client
+    .put(alertKey(nodeName("redir-1"), 9))
+    .value(JSON.stringify(record("redir-1", 9, Date.now())));
+  const server = await startServer(fx.etcd.endpoints, ["--alert-webhook", hook]);
   await server.waitForLine(/now leading/, { timeoutMs: 20_000 });
   await waitFor(() => redirects >= 2, { timeoutMs: 15_000, message: "the redirecting receiver retried" });
   assert.equal(targetHits, 0, "the redirect target was never contacted");
-  const stored = JSON.parse((await client.get(alertKey(nodeName("redir-1"), 9)).string()) ?? "{}") as {
+  const stored = JSON.parse((await fx.client.get(alertKey(nodeName("redir-1"), 9)).string()) ?? "{}") as {
     delivered: string[];
   };
   assert.deepEqual(stored.delivered, []);
@@ -197,14 +189,14 @@ test("2,000 undelivered records against a receiver answering 500: concurrent POS
     const ops = [];
     for (let i = base; i < base + 100; i++) {
       ops.push(
-        client
+        fx.client
           .put(alertKey(nodeName(`flood-${i}`), 10 + i))
           .value(JSON.stringify(record(`flood-${i}`, 10 + i, now))),
       );
     }
     await Promise.all(ops.map((op) => op.exec()));
   }
-  const server = await startServer(etcd.endpoints, ["--alert-webhook", hook]);
+  const server = await startServer(fx.etcd.endpoints, ["--alert-webhook", hook]);
   await server.waitForLine(/now leading/, { timeoutMs: 20_000 });
   await waitFor(() => posts > 0, { timeoutMs: 20_000, message: "the first POST" });
   const started = Date.now();
@@ -221,14 +213,16 @@ test("undelivered records are pruned on the same 7-day rule as delivered ones", 
   const hook = await receiver((_req, res) => res.writeHead(500).end());
   const now = Date.now();
   const id = webhookId(hook);
-  await client
+  await fx.client
     .put(alertKey(nodeName("old-undelivered"), 5))
     .value(JSON.stringify(record("old-undelivered", 5, now - 8 * DAY)));
-  await client
+  await fx.client
     .put(alertKey(nodeName("old-delivered"), 6))
     .value(JSON.stringify(record("old-delivered", 6, now - 8 * DAY, [id])));
-  await client.put(alertKey(nodeName("fresh"), 7)).value(JSON.stringify(record("fresh", 7, now - 6 * DAY)));
-  const server = await startServer(etcd.endpoints, ["--alert-webhook", hook]);
+  await fx.client
+    .put(alertKey(nodeName("fresh"), 7))
+    .value(JSON.stringify(record("fresh", 7, now - 6 * DAY)));
+  const server = await startServer(fx.etcd.endpoints, ["--alert-webhook", hook]);
   await server.waitForLine(/now leading/, { timeoutMs: 20_000 });
   await waitFor(async () => (await outboxKeys()).length === 1, {
     timeoutMs: 15_000,
@@ -245,16 +239,16 @@ test("a firing record left behind by an older manager (its resolution already de
   });
   const id = webhookId(hook);
   const now = Date.now();
-  await client
+  await fx.client
     .put(alertKey(nodeName("stale-1"), 20))
     .value(JSON.stringify(record("stale-1", 20, now - 60_000)));
   const recovered = { ...record("stale-1", 30, now - 30_000, [id]), kind: "RECOVERED", state: "ALIVE" };
-  await client.put(alertKey(nodeName("stale-1"), 30)).value(JSON.stringify(recovered));
-  const server = await startServer(etcd.endpoints, ["--alert-webhook", hook]);
+  await fx.client.put(alertKey(nodeName("stale-1"), 30)).value(JSON.stringify(recovered));
+  const server = await startServer(fx.etcd.endpoints, ["--alert-webhook", hook]);
   await server.waitForLine(/now leading/, { timeoutMs: 20_000 });
   await waitFor(
     async () => {
-      const value = await client.get(alertKey(nodeName("stale-1"), 20)).string();
+      const value = await fx.client.get(alertKey(nodeName("stale-1"), 20)).string();
       return value !== null && (JSON.parse(value) as { dropped?: string[] }).dropped?.includes(id) === true;
     },
     { timeoutMs: 15_000, message: "the stale DEAD record marked dropped" },

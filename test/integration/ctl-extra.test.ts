@@ -2,27 +2,23 @@
 // (CAS, recorded as a version) and rollback to a removal, against a real etcd, a real
 // agent and the real ctl binary.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { Etcd3 } from "etcd3";
+import { describe, it } from "node:test";
 import { ConfigService, type ConfigTarget } from "../../src/config/service.ts";
 import { configKey, DEFAULT_CONFIG_KEY, heartbeatKey } from "../../src/shared/keys.ts";
 import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import { type CtlRun, runCtl } from "./fleet.ts";
-import {
-  type EtcdCluster,
-  type FleetwatchProcess,
-  spawnFleetwatch,
-  startEtcd,
-  waitFor,
-} from "./harness/index.ts";
+import { type FleetwatchProcess, spawnFleetwatch, useEtcd, waitFor } from "./harness/index.ts";
 
 const NOT_IN_SYNC = 6;
 
-let etcd: EtcdCluster;
-let client: Etcd3;
 const procs: FleetwatchProcess[] = [];
+const fx = useEtcd({
+  stopFirst: async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+  },
+});
 
-const ctl = (...args: string[]): Promise<CtlRun> => runCtl(etcd.endpoints, ...args);
+const ctl = (...args: string[]): Promise<CtlRun> => runCtl(fx.etcd.endpoints, ...args);
 
 /** `ctl ... --json`, whatever its exit code. */
 async function ctlJson<T = Record<string, unknown>>(
@@ -33,28 +29,17 @@ async function ctlJson<T = Record<string, unknown>>(
   return { code: run.code, json: JSON.parse(run.stdout) as T };
 }
 
-const svc = () => new ConfigService(client, { now: () => Date.now() });
+const svc = () => new ConfigService(fx.client, { now: () => Date.now() });
 
 /** mod_revision and value of a key, and the number of kept versions: what "unchanged" means. */
 async function snapshotOf(key: string, target: ConfigTarget) {
-  const kv = (await client.get(key).exec()).kvs[0];
+  const kv = (await fx.client.get(key).exec()).kvs[0];
   return {
     value: kv?.value.toString(),
     revision: kv ? Number(kv.mod_revision) : 0,
     versions: (await svc().history(target)).length,
   };
 }
-
-before(async () => {
-  etcd = await startEtcd({ members: 1 });
-  client = new Etcd3({ hosts: etcd.hosts });
-});
-
-after(async () => {
-  await Promise.all(procs.map((p) => p.stop()));
-  client?.close();
-  await etcd?.stop();
-});
 
 describe("ctl config diff exits non-zero unless the node is in sync", () => {
   it("a node nobody has seen: unknown, exit 6, the table still printed", async () => {
@@ -72,7 +57,7 @@ describe("ctl config diff exits non-zero unless the node is in sync", () => {
     const set = await ctlJson<{ revision: number }>("config", "set", "stale", "--interval", "4");
     assert.equal(set.code, 0);
     // A heartbeat acknowledging an older override revision (as an agent mid-update would).
-    const lease = client.lease(30, { autoKeepAlive: false });
+    const lease = fx.client.lease(30, { autoKeepAlive: false });
     await lease.put(heartbeatKey(nodeName("stale"))).value(
       JSON.stringify({
         status: "alive",
@@ -95,7 +80,7 @@ describe("ctl config diff exits non-zero unless the node is in sync", () => {
 
   it("a real agent: in sync -> exit 0; garbage stored -> rejected, exit 6; fixed -> exit 0", async () => {
     const agent = spawnFleetwatch(
-      ["agent", "--name", "a1", "--ttl", "5", "--quiet", "--etcd", etcd.endpoints],
+      ["agent", "--name", "a1", "--ttl", "5", "--quiet", "--etcd", fx.etcd.endpoints],
       {
         name: "a1",
       },
@@ -108,7 +93,7 @@ describe("ctl config diff exits non-zero unless the node is in sync", () => {
     assert.match(inSync.stdout, /^a1 \(ALIVE\): in-sync/);
     assert.equal((await ctlJson("config", "diff", "a1")).code, 0);
 
-    await client.put(configKey(nodeName("a1"))).value("garbage");
+    await fx.client.put(configKey(nodeName("a1"))).value("garbage");
     let last: CtlRun | undefined;
     await waitFor(
       async () => {
@@ -210,7 +195,7 @@ describe("ctl config remove", () => {
     assert.equal(json.key, "/monitor/config/r1");
     assert.equal(json.version, 2);
     assert.equal(json.removed, true);
-    assert.equal((await client.get(configKey(nodeName("r1"))).string()) ?? undefined, undefined);
+    assert.equal((await fx.client.get(configKey(nodeName("r1"))).string()) ?? undefined, undefined);
 
     const before = await snapshotOf(DEFAULT_CONFIG_KEY, { kind: "default" });
     const run = await ctl("config", "remove", "--default", "--expect-revision", String(before.revision));
@@ -233,7 +218,7 @@ describe("rollback to a version that removed the override", () => {
       /^Rolled back \/monitor\/config\/r1 to version 2: removes the override: r1 runs the fleet default \(revision \d+, new version 4\)$/,
     );
     assert.doesNotMatch(run.stdout, /\{\}/);
-    assert.equal(await client.get(configKey(nodeName("r1"))).string(), null);
+    assert.equal(await fx.client.get(configKey(nodeName("r1"))).string(), null);
     const newest = (await svc().history({ kind: "node", node: nodeName("r1") })).at(-1);
     assert.deepEqual(
       { value: newest?.value, rollbackOf: newest?.rollbackOf },

@@ -8,43 +8,25 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { Etcd3 } from "etcd3";
+import { test } from "node:test";
 import { chromium } from "playwright-core";
 import { deadLine, started, startServer, stopAll } from "./fleet.ts";
-import {
-  type EtcdCluster,
-  freePort,
-  REPO_ROOT,
-  spawnFleetwatch,
-  startEtcd,
-  waitFor,
-} from "./harness/index.ts";
+import { freePort, REPO_ROOT, spawnFleetwatch, useEtcd, waitFor } from "./harness/index.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "fleet-page-token";
 const N = 300;
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install -y chromium`;
 
-let etcd: EtcdCluster;
-let client: Etcd3;
-before(async () => {
-  etcd = await startEtcd({ members: 1 });
-  client = new Etcd3({ hosts: etcd.hosts });
-});
-after(async () => {
-  await stopAll();
-  client?.close();
-  await etcd?.stop();
-});
+const fx = useEtcd({ stopFirst: stopAll });
 
 test("fleet page: 300 nodes, DEAD first, focus kept, search, forget, fits the window", {
   skip,
 }, async (t) => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = await startServer(etcd.endpoints, ["--http", `127.0.0.1:${port}`, "--api-token", TOKEN]);
-  await client.put("/monitor/config/_default").value(
+  const server = await startServer(fx.etcd.endpoints, ["--http", `127.0.0.1:${port}`, "--api-token", TOKEN]);
+  await fx.client.put("/monitor/config/_default").value(
     JSON.stringify({
       interval: 2,
       metrics: ["cpu", "memory", "load", "network", "disk_io", "process_count"],
@@ -52,7 +34,7 @@ test("fleet page: 300 nodes, DEAD first, focus kept, search, forget, fits the wi
   );
   const sim = spawnFleetwatch(
     [
-      ...["sim", "--etcd", etcd.endpoints, "--nodes", String(N), "--name-prefix", "f-", "--ttl", "3"],
+      ...["sim", "--etcd", fx.etcd.endpoints, "--nodes", String(N), "--name-prefix", "f-", "--ttl", "3"],
       ...["--control", "--duration", "300"],
     ],
     { name: "sim" },

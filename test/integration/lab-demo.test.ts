@@ -1,27 +1,15 @@
 // Issue 3: the lab's demo, end to end on a real etcd - ALIVE on start, a live config
 // update, a garbage config rejected with the last good one kept, and a crash seen as DEAD.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { Etcd3 } from "etcd3";
+import { test } from "node:test";
 import { aliveLine, deadLine, linesMatching, startAgent, startServer, stopAll } from "./fleet.ts";
-import { type EtcdCluster, startEtcd, TcpProxy } from "./harness/index.ts";
+import { TcpProxy, useEtcd } from "./harness/index.ts";
 
-let etcd: EtcdCluster;
-let client: Etcd3;
-
-before(async () => {
-  etcd = await startEtcd({ members: 1 });
-  client = new Etcd3({ hosts: etcd.hosts });
-});
-after(async () => {
-  await stopAll();
-  client?.close();
-  await etcd?.stop();
-});
+const fx = useEtcd({ stopFirst: stopAll });
 
 test("the lab demo: ALIVE, update <node> 2, garbage rejected, kill -9 -> DEAD", async () => {
-  const server = await startServer(etcd.endpoints);
-  const agent = await startAgent("lab-node", etcd.endpoints);
+  const server = await startServer(fx.etcd.endpoints);
+  const agent = await startAgent("lab-node", fx.etcd.endpoints);
   await server.waitForLine(aliveLine("lab-node"), { timeoutMs: 10_000 });
   await agent.waitForLine(
     "[Config] Loaded: interval=10s, metrics=[cpu, memory] (no config stored; using defaults)",
@@ -33,7 +21,7 @@ test("the lab demo: ALIVE, update <node> 2, garbage rejected, kill -9 -> DEAD", 
   assert.match(agent.stdout[firstRun.index + 2] ?? "", /^ {2}memory: .+ \/ .+ \(\d+(\.\d)? %\)$/);
 
   // The heartbeat key holds the lab's value and is attached to a lease.
-  const hb = JSON.parse((await client.get("/monitor/heartbeat/lab-node").string()) ?? "{}");
+  const hb = JSON.parse((await fx.client.get("/monitor/heartbeat/lab-node").string()) ?? "{}");
   assert.equal(hb.status, "alive");
   assert.equal(typeof hb.ts, "number");
 
@@ -53,7 +41,7 @@ test("the lab demo: ALIVE, update <node> 2, garbage rejected, kill -9 -> DEAD", 
   await server.waitForLine(/^\[Config\] Node lab-node applied interval=2s/);
 
   // Bad console input: an error with usage, nothing written.
-  const before = await client.get("/monitor/config/lab-node").string();
+  const before = await fx.client.get("/monitor/config/lab-node").string();
   for (const bad of [
     "update lab-node",
     "update lab-node abc",
@@ -65,15 +53,15 @@ test("the lab demo: ALIVE, update <node> 2, garbage rejected, kill -9 -> DEAD", 
     server.write(bad);
     await server.waitForLine(/^Error: /, { after: at });
   }
-  assert.equal(await client.get("/monitor/config/lab-node").string(), before);
+  assert.equal(await fx.client.get("/monitor/config/lab-node").string(), before);
 
   // Garbage written straight into etcd: rejected with a reason, last good config kept.
-  await client.put("/monitor/config/lab-node").value('{"interval":"abc"}');
+  await fx.client.put("/monitor/config/lab-node").value('{"interval":"abc"}');
   await agent.waitForLine(
     /^\[Config\] Rejected \/monitor\/config\/lab-node \(revision \d+\): interval: .*; keeping interval=2s, metrics=\[cpu, memory\]$/,
   );
   await server.waitForLine(/^\[Config\] Node lab-node rejected \/monitor\/config\/lab-node/);
-  await client.put("/monitor/config/lab-node").value("not json at all");
+  await fx.client.put("/monitor/config/lab-node").value("not json at all");
   await agent.waitForLine(/Rejected .*not valid JSON.*keeping interval=2s/);
   assert.ok(agent.running, "the agent survives garbage");
 
@@ -92,8 +80,8 @@ test("the lab demo: ALIVE, update <node> 2, garbage rejected, kill -9 -> DEAD", 
 });
 
 test("Ctrl+C on an agent lets its lease expire: DEAD, as in the lab", async () => {
-  const server = await startServer(etcd.endpoints);
-  const agent = await startAgent("ctrl-c-node", etcd.endpoints, ["--ttl", "3"]);
+  const server = await startServer(fx.etcd.endpoints);
+  const agent = await startAgent("ctrl-c-node", fx.etcd.endpoints, ["--ttl", "3"]);
   await server.waitForLine(aliveLine("ctrl-c-node"));
   await agent.kill("SIGINT");
   await agent.waitForLine(/^\[Agent\] Stopped\. Lease left to expire/);
@@ -101,7 +89,7 @@ test("Ctrl+C on an agent lets its lease expire: DEAD, as in the lab", async () =
 });
 
 test("an agent started while etcd is unreachable retries, then registers by itself", async () => {
-  const member = etcd.members[0];
+  const member = fx.etcd.members[0];
   assert.ok(member);
   const proxy = await TcpProxy.start("127.0.0.1", member.clientPort);
   try {

@@ -3,33 +3,21 @@
 // produces DEAD lines (leases left to expire, no revoke), a fleet default change is
 // applied and acknowledged by every live node, and a graceful leave is LEFT.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { Etcd3 } from "etcd3";
+import { test } from "node:test";
 import { METRIC_DESCRIPTORS, METRIC_NAMES } from "../../src/shared/metric-descriptors.ts";
 import { started, startServer, stopAll } from "./fleet.ts";
-import { type EtcdCluster, freePort, spawnFleetwatch, startEtcd, waitFor } from "./harness/index.ts";
+import { freePort, spawnFleetwatch, useEtcd, waitFor } from "./harness/index.ts";
 
-let etcd: EtcdCluster;
-let client: Etcd3;
-
-before(async () => {
-  etcd = await startEtcd({ members: 1 });
-  client = new Etcd3({ hosts: etcd.hosts });
-});
-after(async () => {
-  await stopAll();
-  client?.close();
-  await etcd?.stop();
-});
+const fx = useEtcd({ stopFirst: stopAll });
 
 const N = 50;
 const count = (lines: string[], re: RegExp) => new Set(lines.flatMap((l) => re.exec(l)?.[1] ?? [])).size;
 
 test("sim: 50 nodes ALIVE, crashes become DEAD, a fleet default is acked by every live node, leave is LEFT", async () => {
-  const server = await startServer(etcd.endpoints);
+  const server = await startServer(fx.etcd.endpoints);
   const sim = spawnFleetwatch(
     [
-      ...["sim", "--etcd", etcd.endpoints, "--nodes", String(N), "--name-prefix", "t-", "--ttl", "3"],
+      ...["sim", "--etcd", fx.etcd.endpoints, "--nodes", String(N), "--name-prefix", "t-", "--ttl", "3"],
       ...["--crash-rate", "1", "--control", "--events", "--no-metrics", "--duration", "60"],
     ],
     { name: "sim" },
@@ -57,11 +45,11 @@ test("sim: 50 nodes ALIVE, crashes become DEAD, a fleet default is acked by ever
   }
 
   // A fleet default change: every node still running applies it and acknowledges it in its heartbeat.
-  const res = await client.put("/monitor/config/_default").value(JSON.stringify({ interval: 7 }));
+  const res = await fx.client.put("/monitor/config/_default").value(JSON.stringify({ interval: 7 }));
   const rev = Number(res.header.revision);
   await waitFor(
     async () => {
-      const live = await client.getAll().prefix("/monitor/heartbeat/t-").strings();
+      const live = await fx.client.getAll().prefix("/monitor/heartbeat/t-").strings();
       const values = Object.values(live).map((v) => JSON.parse(v));
       return (
         values.length > 0 &&
@@ -73,7 +61,7 @@ test("sim: 50 nodes ALIVE, crashes become DEAD, a fleet default is acked by ever
   assert.ok(sim.count(new RegExp(`"ev":"acked".*"defaultRevision":${rev}`)) > N / 2);
 
   // A graceful leave through the control channel: LEFT, never DEAD.
-  const alive = await client.getAll().prefix("/monitor/heartbeat/t-").keys();
+  const alive = await fx.client.getAll().prefix("/monitor/heartbeat/t-").keys();
   const leaver = alive[0]?.split("/").pop() as string;
   sim.write(`leave ${leaver}`);
   await server.waitForLine(`[-] Node ${leaver} LEFT (graceful shutdown)`, { timeoutMs: 5000 });
@@ -86,15 +74,15 @@ test("sim: 50 nodes ALIVE, crashes become DEAD, a fleet default is acked by ever
 test("sim: simulated samples use the agent's contract and reach the manager's API and /metrics", async () => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = await startServer(etcd.endpoints, ["--http", `127.0.0.1:${port}`]);
-  await client
+  const server = await startServer(fx.etcd.endpoints, ["--http", `127.0.0.1:${port}`]);
+  await fx.client
     .put("/monitor/config/_default")
     .value(JSON.stringify({ interval: 1, metrics: [...METRIC_NAMES] }));
   const sim = spawnFleetwatch(
     [
       "sim",
       "--etcd",
-      etcd.endpoints,
+      fx.etcd.endpoints,
       "--nodes",
       "3",
       "--name-prefix",

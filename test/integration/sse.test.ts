@@ -2,33 +2,22 @@
 // --http-max-streams cap refuses with 503, and after the snapshot only deltas flow (changed
 // fields of changed nodes), which we also measure.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { Etcd3 } from "etcd3";
+import { test } from "node:test";
 import { started, startServer, stopAll } from "./fleet.ts";
-import { type EtcdCluster, freePort, spawnFleetwatch, startEtcd, waitFor } from "./harness/index.ts";
+import { freePort, spawnFleetwatch, useEtcd, waitFor } from "./harness/index.ts";
 
-let etcd: EtcdCluster;
-let client: Etcd3;
-before(async () => {
-  etcd = await startEtcd({ members: 1 });
-  client = new Etcd3({ hosts: etcd.hosts });
-});
-after(async () => {
-  await stopAll();
-  client?.close();
-  await etcd?.stop();
-});
+const fx = useEtcd({ stopFirst: stopAll });
 
 test("SSE: HEAD answers, the stream cap refuses with 503, after the snapshot only deltas", async () => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  await startServer(etcd.endpoints, ["--http", `127.0.0.1:${port}`, "--http-max-streams", "2"]);
-  await client.put("/monitor/config/_default").value(JSON.stringify({ interval: 1 }));
+  await startServer(fx.etcd.endpoints, ["--http", `127.0.0.1:${port}`, "--http-max-streams", "2"]);
+  await fx.client.put("/monitor/config/_default").value(JSON.stringify({ interval: 1 }));
   const sim = spawnFleetwatch(
     [
       "sim",
       "--etcd",
-      etcd.endpoints,
+      fx.etcd.endpoints,
       "--nodes",
       "50",
       "--name-prefix",

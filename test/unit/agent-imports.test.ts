@@ -73,6 +73,27 @@ describe("the agent's start loads only the agent", () => {
     for (const name of ["yaml", "prom-client", "uplot"]) assert.ok(!packages.has(name), `${name} is loaded`);
   });
 
+  it("the manager and the simulator read the descriptor table without the collectors' I/O", () => {
+    for (const entry of ["manager/main.js", "sim/main.js", "shared/metric-descriptors.js"]) {
+      const reached = [...closure([resolve(DIST, entry)]).files].map((f) => relative(DIST, f));
+      assert.ok(reached.includes("agent/collectors/registry.js"), `${entry} reaches the registry`);
+      // The simulator runs agent code (heartbeat, config watch) but, like the manager, never reads /proc.
+      const collectorModules = reached.filter((f) => f.startsWith("agent/collectors/"));
+      assert.ok(!collectorModules.includes("agent/collectors/system-env.js"), `${entry} loads system-env`);
+      if (entry !== "sim/main.js") {
+        const outside = reached.filter((f) => f.startsWith("agent/") && !f.startsWith("agent/collectors/"));
+        assert.deepEqual(outside, [], `${entry} loads agent code beyond the collector definitions`);
+      }
+      // The collector definitions are pure: none of them imports a Node built-in (fs, timers, ...).
+      for (const f of collectorModules) {
+        const builtins = staticImports(readFileSync(resolve(DIST, f), "utf8")).filter((s) =>
+          s.startsWith("node:"),
+        );
+        assert.deepEqual(builtins, [], `${f} imports ${builtins.join(", ")}`);
+      }
+    }
+  });
+
   it("the flag declarations themselves import nothing heavy", () => {
     const { packages } = closure([resolve(DIST, "cli/main.js")]);
     assert.deepEqual([...packages].sort(), ["commander"]);

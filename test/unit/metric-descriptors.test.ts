@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createCollectors } from "../../src/agent/collectors/index.ts";
+import { COLLECTORS } from "../../src/agent/collectors/registry.ts";
 import { FleetMetrics } from "../../src/manager/http/prom.ts";
 import { METRIC_DESCRIPTORS, METRIC_NAMES, promFields } from "../../src/shared/metric-descriptors.ts";
 import { decodeSample, encodeSample } from "../../src/shared/sample.ts";
@@ -40,6 +41,26 @@ describe("Prometheus names follow issue 12's conventions", () => {
       for (const [, key] of d.format.matchAll(/\{([a-z0-9_]+)\}/g)) assert.ok(fields.has(key as string), key);
       for (const key of d.chart.fields) assert.ok(fields.has(key), `${d.name} chart: ${key}`);
     }
+  });
+});
+
+describe("the registry is the one list: every collector has a descriptor and every descriptor a collector", () => {
+  test("the table is the registry's descriptors, in order, with unique names", () => {
+    assert.deepEqual(
+      METRIC_DESCRIPTORS,
+      COLLECTORS.map((c) => c.descriptor),
+    );
+    assert.equal(new Set(METRIC_NAMES).size, COLLECTORS.length);
+  });
+
+  test("the agent builds one collector per descriptor, named as its descriptor", () => {
+    const collectors = createCollectors({ minWindowMs: 1 });
+    assert.deepEqual(Object.keys(collectors), [...METRIC_NAMES]);
+    for (const name of METRIC_NAMES) assert.equal(collectors[name].name, name);
+  });
+
+  test("the table is plain data: what /api/metric-descriptors serves is the table itself", () => {
+    assert.deepEqual(JSON.parse(JSON.stringify(METRIC_DESCRIPTORS)), METRIC_DESCRIPTORS);
   });
 });
 

@@ -1,6 +1,5 @@
 // CPU utilisation from the aggregate "cpu" line of /proc/stat: the share of non-idle ticks between two reads.
-import type { Collector, Sample, Timed } from "./collector.ts";
-import { type CollectorEnv, readProc, requireLinux } from "./env.ts";
+import { defineCollector, nodeHelp, type Sample, type Timed } from "./collector.ts";
 import { CollectorError } from "./errors.ts";
 import { createWindowedCollector } from "./window.ts";
 
@@ -69,13 +68,28 @@ export function cpuSample(previous: Timed<CpuTimes>, current: Timed<CpuTimes>): 
   return usage === undefined ? undefined : { usage_ratio: usage };
 }
 
-export function createCpuCollector(env: CollectorEnv, minWindowMs: number): Collector {
-  return createWindowedCollector({
+export const cpu = defineCollector({
+  descriptor: {
     name: "cpu",
-    env,
-    minWindowMs,
-    check: () => requireLinux("cpu", env),
-    read: async () => parseProcStatCpu(await readProc("cpu", env, "/proc/stat")),
-    compute: cpuSample,
-  });
-}
+    title: "CPU usage",
+    fields: [
+      {
+        field: "usage_ratio",
+        label: "cpu",
+        unit: "ratio",
+        prom: {
+          name: "fleetwatch_node_cpu_usage_ratio",
+          type: "gauge",
+          help: nodeHelp("Busy share of CPU time 0-1"),
+        },
+      },
+    ],
+    format: "{usage_ratio}",
+    chart: { fields: ["usage_ratio"], unit: "ratio", max: 1 },
+  },
+  create: (context) =>
+    createWindowedCollector(
+      { name: "cpu", path: "/proc/stat", parse: parseProcStatCpu, compute: cpuSample },
+      context,
+    ),
+});

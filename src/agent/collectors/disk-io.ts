@@ -1,8 +1,7 @@
 // Disk throughput from /proc/diskstats: bytes read and written per second, summed over whole physical disks.
-import type { Collector, Sample, Timed } from "./collector.ts";
-import { type CollectorEnv, readProc, requireLinux } from "./env.ts";
+import { type ByteCounter, byteCounterFields, byteCounterSample } from "./byte-counters.ts";
+import { defineCollector, type Sample, type Timed } from "./collector.ts";
 import { CollectorError } from "./errors.ts";
-import { keyedRates, keyedTotals } from "./rates.ts";
 import { createWindowedCollector } from "./window.ts";
 
 export interface DiskCounters {
@@ -47,28 +46,47 @@ export function parseDiskstats(text: string): Map<string, DiskCounters> {
   return disks;
 }
 
+const COUNTERS: readonly ByteCounter<keyof DiskCounters>[] = [
+  {
+    counter: "readBytes",
+    perSecond: { field: "read_bytes_per_s", label: "read" },
+    total: {
+      field: "read_bytes_total",
+      label: "read",
+      prom: "fleetwatch_node_disk_read_bytes_total",
+      help: "Bytes read from whole disks",
+    },
+  },
+  {
+    counter: "writeBytes",
+    perSecond: { field: "write_bytes_per_s", label: "write" },
+    total: {
+      field: "write_bytes_total",
+      label: "written",
+      prom: "fleetwatch_node_disk_written_bytes_total",
+      help: "Bytes written to whole disks",
+    },
+  },
+];
+
 export function diskIoSample(
   previous: Timed<ReadonlyMap<string, DiskCounters>>,
   current: Timed<ReadonlyMap<string, DiskCounters>>,
 ): Sample | undefined {
-  const rates = keyedRates(previous, current, ["readBytes", "writeBytes"]);
-  if (!rates) return undefined;
-  const totals = keyedTotals(current.value, ["readBytes", "writeBytes"]);
-  return {
-    read_bytes_per_s: rates.readBytes,
-    write_bytes_per_s: rates.writeBytes,
-    read_bytes_total: totals.readBytes,
-    write_bytes_total: totals.writeBytes,
-  };
+  return byteCounterSample(previous, current, COUNTERS);
 }
 
-export function createDiskIoCollector(env: CollectorEnv, minWindowMs: number): Collector {
-  return createWindowedCollector({
+export const diskIo = defineCollector({
+  descriptor: {
     name: "disk_io",
-    env,
-    minWindowMs,
-    check: () => requireLinux("disk_io", env),
-    read: async () => parseDiskstats(await readProc("disk_io", env, "/proc/diskstats")),
-    compute: diskIoSample,
-  });
-}
+    title: "Disk I/O",
+    fields: byteCounterFields(COUNTERS),
+    format: "read {read_bytes_per_s}, write {write_bytes_per_s}",
+    chart: { fields: ["read_bytes_per_s", "write_bytes_per_s"], unit: "bytes_per_second" },
+  },
+  create: (context) =>
+    createWindowedCollector(
+      { name: "disk_io", path: "/proc/diskstats", parse: parseDiskstats, compute: diskIoSample },
+      context,
+    ),
+});

@@ -1,8 +1,7 @@
 // The edge through which collectors reach the operating system. Everything else in this folder is pure
-// or depends only on this interface, so tests can swap in literal /proc text and a fake clock.
-import { readdir, readFile } from "node:fs/promises";
-import { setTimeout as delay } from "node:timers/promises";
-import type { MetricName } from "../../shared/schema.ts";
+// or depends only on this interface, so tests can swap in literal /proc text and a fake clock. The real
+// edge is system-env.ts, which only the agent imports (the descriptor table is read from the collector
+// modules by every process; none of them may load file-system code).
 import { CollectorError, UnsupportedPlatformError } from "./errors.ts";
 
 export interface CollectorEnv {
@@ -17,22 +16,12 @@ export interface CollectorEnv {
   listDir(path: string): Promise<string[]>;
 }
 
-export const systemEnv: CollectorEnv = {
-  platform: process.platform,
-  now: () => performance.now(),
-  // Ref'd on purpose: a one-shot caller must get its first reading; the wait is bounded by the window.
-  sleep: (ms) => delay(ms),
-  // /proc files report size 0; readFile reads until EOF, so it still returns the whole text.
-  readText: (path) => readFile(path, "utf8"),
-  listDir: (path) => readdir(path),
-};
-
-export function requireLinux(metric: MetricName, env: CollectorEnv): void {
+export function requireLinux(metric: string, env: CollectorEnv): void {
   if (env.platform !== "linux") throw new UnsupportedPlatformError(metric, env.platform);
 }
 
 /** Reads a kernel file, turning a bare ENOENT/EACCES into an error that names the metric and the file. */
-export async function readProc(metric: MetricName, env: CollectorEnv, path: string): Promise<string> {
+export async function readProc(metric: string, env: CollectorEnv, path: string): Promise<string> {
   try {
     return await env.readText(path);
   } catch (err) {

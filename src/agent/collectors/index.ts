@@ -16,49 +16,34 @@
 //
 // Containers: /proc/stat, /proc/meminfo, /proc/diskstats and /proc/loadavg are node-wide, but /proc/net/dev
 // and the /proc listing follow the agent's network and PID namespaces (see network.ts, process-count.ts).
-import type { MetricName } from "../../shared/schema.ts";
-import type { Collector } from "./collector.ts";
-import { createCpuCollector } from "./cpu.ts";
-import { createDiskIoCollector } from "./disk-io.ts";
-import { type CollectorEnv, systemEnv } from "./env.ts";
-import { createLoadCollector } from "./load.ts";
-import { createMemoryCollector } from "./memory.ts";
-import { createNetworkCollector } from "./network.ts";
-import { createProcessCountCollector } from "./process-count.ts";
+import type { MetricName } from "../../shared/metric-descriptors.ts";
+import type { Collector, CollectorContext } from "./collector.ts";
+import { COLLECTORS } from "./registry.ts";
+import { systemEnv } from "./system-env.ts";
 
 export type { Collector, Sample } from "./collector.ts";
 export type { CollectorEnv } from "./env.ts";
 export { CollectorError, UnsupportedPlatformError } from "./errors.ts";
 export { formatBytes, formatSample } from "./format.ts";
 
-export interface CollectorOptions {
-  /** Where the OS is read from; tests pass literal /proc text and a fake clock. */
-  env: CollectorEnv;
-  /**
-   * Shortest window a rate (cpu, disk_io, network) is measured over; the first call waits this long for a
-   * baseline (see window.ts). 500 ms holds 50 ticks per CPU at the usual 100 Hz, so the CPU figure moves in
-   * steps of at most 2 % on one core, and the agent's first report is delayed by only half a second.
-   */
-  minWindowMs: number;
-}
-
-export const DEFAULT_COLLECTOR_OPTIONS: Readonly<CollectorOptions> = Object.freeze({
+/**
+ * `minWindowMs` is the shortest window a rate (cpu, disk_io, network) is measured over; the first call waits
+ * this long for a baseline (see window.ts). 500 ms holds 50 ticks per CPU at the usual 100 Hz, so the CPU
+ * figure moves in steps of at most 2 % on one core, and the agent's first report is delayed by only half a
+ * second.
+ */
+export const DEFAULT_COLLECTOR_OPTIONS: Readonly<CollectorContext> = Object.freeze({
   env: systemEnv,
   minWindowMs: 500,
 });
 
 /**
- * One collector per metric. Rate collectors are stateful: each measures since its own previous collect(),
- * so create one set per agent and keep it for the agent's lifetime.
+ * One collector per registered metric. Rate collectors are stateful: each measures since its own previous
+ * collect(), so create one set per agent and keep it for the agent's lifetime.
  */
-export function createCollectors(options: Partial<CollectorOptions> = {}): Record<MetricName, Collector> {
-  const { env, minWindowMs } = { ...DEFAULT_COLLECTOR_OPTIONS, ...options };
-  return {
-    cpu: createCpuCollector(env, minWindowMs),
-    memory: createMemoryCollector(env),
-    disk_io: createDiskIoCollector(env, minWindowMs),
-    network: createNetworkCollector(env, minWindowMs),
-    load: createLoadCollector(env),
-    process_count: createProcessCountCollector(env),
-  };
+export function createCollectors(options: Partial<CollectorContext> = {}): Record<MetricName, Collector> {
+  const context = { ...DEFAULT_COLLECTOR_OPTIONS, ...options };
+  return Object.fromEntries(
+    COLLECTORS.map((definition) => [definition.descriptor.name, definition.create(context)]),
+  ) as Record<MetricName, Collector>;
 }

@@ -1,7 +1,7 @@
 // Memory in use as `free` reports it: total minus what the kernel says is available without swapping.
 // MemFree alone would count the page cache as used and make every long-running node look full.
-import type { Collector, Sample } from "./collector.ts";
-import { type CollectorEnv, readProc, requireLinux } from "./env.ts";
+import { defineCollector, nodeHelp, type Sample } from "./collector.ts";
+import { readProc, requireLinux } from "./env.ts";
 import { CollectorError } from "./errors.ts";
 
 export interface MemInfo {
@@ -33,12 +33,46 @@ export function memorySample(info: MemInfo): Sample {
   return { used_bytes: used, total_bytes: info.totalBytes, used_ratio: used / info.totalBytes };
 }
 
-export function createMemoryCollector(env: CollectorEnv): Collector {
-  return {
+export const memory = defineCollector({
+  descriptor: {
+    name: "memory",
+    title: "Memory used",
+    fields: [
+      {
+        field: "used_bytes",
+        label: "used",
+        unit: "bytes",
+        prom: { name: "fleetwatch_node_memory_used_bytes", type: "gauge", help: nodeHelp("Memory in use") },
+      },
+      {
+        field: "total_bytes",
+        label: "total",
+        unit: "bytes",
+        prom: {
+          name: "fleetwatch_node_memory_total_bytes",
+          type: "gauge",
+          help: nodeHelp("Memory installed"),
+        },
+      },
+      {
+        field: "used_ratio",
+        label: "used",
+        unit: "ratio",
+        prom: {
+          name: "fleetwatch_node_memory_used_ratio",
+          type: "gauge",
+          help: nodeHelp("Share of memory in use 0-1"),
+        },
+      },
+    ],
+    format: "{used_bytes} / {total_bytes} ({used_ratio})",
+    chart: { fields: ["used_ratio"], unit: "ratio", max: 1 },
+  },
+  create: ({ env }) => ({
     name: "memory",
     async collect() {
       requireLinux("memory", env);
       return memorySample(parseMeminfo(await readProc("memory", env, "/proc/meminfo")));
     },
-  };
-}
+  }),
+});

@@ -5,10 +5,9 @@
 // node's interfaces only when it runs in the host network namespace (hostNetwork: true in Kubernetes).
 // Bridges and veth pairs are included as asked ("all non-loopback interfaces"), so on a node that routes
 // container traffic the same bytes can be counted on the veth and again on the uplink.
-import type { Collector, Sample, Timed } from "./collector.ts";
-import { type CollectorEnv, readProc, requireLinux } from "./env.ts";
+import { type ByteCounter, byteCounterFields, byteCounterSample } from "./byte-counters.ts";
+import { defineCollector, type Sample, type Timed } from "./collector.ts";
 import { CollectorError } from "./errors.ts";
-import { keyedRates, keyedTotals } from "./rates.ts";
 import { createWindowedCollector } from "./window.ts";
 
 export interface NetCounters {
@@ -48,28 +47,47 @@ export function parseNetDev(text: string): Map<string, NetCounters> {
   return interfaces;
 }
 
+const COUNTERS: readonly ByteCounter<keyof NetCounters>[] = [
+  {
+    counter: "rxBytes",
+    perSecond: { field: "rx_bytes_per_s", label: "rx" },
+    total: {
+      field: "rx_bytes_total",
+      label: "received",
+      prom: "fleetwatch_node_network_receive_bytes_total",
+      help: "Bytes received on non-loopback interfaces",
+    },
+  },
+  {
+    counter: "txBytes",
+    perSecond: { field: "tx_bytes_per_s", label: "tx" },
+    total: {
+      field: "tx_bytes_total",
+      label: "sent",
+      prom: "fleetwatch_node_network_transmit_bytes_total",
+      help: "Bytes sent on non-loopback interfaces",
+    },
+  },
+];
+
 export function networkSample(
   previous: Timed<ReadonlyMap<string, NetCounters>>,
   current: Timed<ReadonlyMap<string, NetCounters>>,
 ): Sample | undefined {
-  const rates = keyedRates(previous, current, ["rxBytes", "txBytes"]);
-  if (!rates) return undefined;
-  const totals = keyedTotals(current.value, ["rxBytes", "txBytes"]);
-  return {
-    rx_bytes_per_s: rates.rxBytes,
-    tx_bytes_per_s: rates.txBytes,
-    rx_bytes_total: totals.rxBytes,
-    tx_bytes_total: totals.txBytes,
-  };
+  return byteCounterSample(previous, current, COUNTERS);
 }
 
-export function createNetworkCollector(env: CollectorEnv, minWindowMs: number): Collector {
-  return createWindowedCollector({
+export const network = defineCollector({
+  descriptor: {
     name: "network",
-    env,
-    minWindowMs,
-    check: () => requireLinux("network", env),
-    read: async () => parseNetDev(await readProc("network", env, "/proc/net/dev")),
-    compute: networkSample,
-  });
-}
+    title: "Network",
+    fields: byteCounterFields(COUNTERS),
+    format: "rx {rx_bytes_per_s}, tx {tx_bytes_per_s}",
+    chart: { fields: ["rx_bytes_per_s", "tx_bytes_per_s"], unit: "bytes_per_second" },
+  },
+  create: (context) =>
+    createWindowedCollector(
+      { name: "network", path: "/proc/net/dev", parse: parseNetDev, compute: networkSample },
+      context,
+    ),
+});

@@ -3,8 +3,8 @@
 // The 4th field of /proc/loadavg is not used because it counts threads.
 //
 // /proc shows the reader's PID namespace: in a container the count covers the node only with hostPID: true.
-import type { Collector } from "./collector.ts";
-import { type CollectorEnv, requireLinux } from "./env.ts";
+import { defineCollector, nodeHelp } from "./collector.ts";
+import { requireLinux } from "./env.ts";
 import { CollectorError } from "./errors.ts";
 
 export function countProcesses(procEntries: readonly string[]): number {
@@ -13,8 +13,26 @@ export function countProcesses(procEntries: readonly string[]): number {
   return count;
 }
 
-export function createProcessCountCollector(env: CollectorEnv): Collector {
-  return {
+export const processCount = defineCollector({
+  descriptor: {
+    name: "process_count",
+    title: "Processes",
+    fields: [
+      {
+        field: "count",
+        label: "processes",
+        unit: "count",
+        prom: {
+          name: "fleetwatch_node_processes",
+          type: "gauge",
+          help: nodeHelp("Processes visible to the agent"),
+        },
+      },
+    ],
+    format: "{count}",
+    chart: { fields: ["count"], unit: "count" },
+  },
+  create: ({ env }) => ({
     name: "process_count",
     async collect() {
       requireLinux("process_count", env);
@@ -26,5 +44,5 @@ export function createProcessCountCollector(env: CollectorEnv): Collector {
       }
       return { count: countProcesses(entries) };
     },
-  };
-}
+  }),
+});

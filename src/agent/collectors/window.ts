@@ -7,24 +7,22 @@
 // `minWindowMs`: a call soon after the previous one waits for the remainder, because a few milliseconds
 // hold too few CPU ticks (10 ms each) to give a meaningful percentage. At the agent's usual 10 s interval
 // the window is already longer, so later calls never wait.
-import type { MetricName } from "../../shared/schema.ts";
-import type { Collector, Sample, Timed } from "./collector.ts";
-import type { CollectorEnv } from "./env.ts";
+import type { Collector, CollectorContext, Sample, Timed } from "./collector.ts";
+import { readProc, requireLinux } from "./env.ts";
 import { CollectorError } from "./errors.ts";
 
+/** A rate metric read from one kernel file: each snapshot reads and parses it. */
 export interface WindowedSpec<S> {
-  readonly name: MetricName;
-  readonly env: CollectorEnv;
-  readonly minWindowMs: number;
-  /** Checks the platform; runs before any read so that a non-Linux host fails fast and clearly. */
-  readonly check: () => void;
-  readonly read: () => Promise<S>;
+  readonly name: string;
+  /** The kernel file, e.g. /proc/stat. */
+  readonly path: string;
+  readonly parse: (text: string) => S;
   /** Pure: the sample for the window between two snapshots, or undefined when they cannot be compared. */
   readonly compute: (previous: Timed<S>, current: Timed<S>) => Sample | undefined;
 }
 
-export function createWindowedCollector<S>(spec: WindowedSpec<S>): Collector {
-  const { env, minWindowMs } = spec;
+export function createWindowedCollector<S>(spec: WindowedSpec<S>, context: CollectorContext): Collector {
+  const { env, minWindowMs } = context;
   let previous: Timed<S> | undefined;
   // Calls are serialised: two overlapping calls would otherwise both measure from the same snapshot
   // and race to replace it.
@@ -32,11 +30,12 @@ export function createWindowedCollector<S>(spec: WindowedSpec<S>): Collector {
 
   async function snapshot(): Promise<Timed<S>> {
     const at = env.now();
-    return { at, value: await spec.read() };
+    return { at, value: spec.parse(await readProc(spec.name, env, spec.path)) };
   }
 
   async function measure(): Promise<Sample> {
-    spec.check();
+    // Before any read, so that a non-Linux host fails fast and clearly.
+    requireLinux(spec.name, env);
     previous ??= await snapshot();
     const waited = env.now() - previous.at;
     if (waited < minWindowMs) await env.sleep(minWindowMs - waited);

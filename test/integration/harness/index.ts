@@ -15,4 +15,5 @@ export {
   type WaitForLineOptions,
 } from "./process.ts";
 export { type CutMode, TcpProxy } from "./tcp-proxy.ts";
+export { type EtcdFixture, type UseEtcdOptions, useEtcd } from "./use-etcd.ts";
 export { type WaitForOptions, waitFor, waitForValue } from "./wait.ts";

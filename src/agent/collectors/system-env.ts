@@ -1,0 +1,15 @@
+// The real operating system behind CollectorEnv: the only file of the collectors that does I/O.
+// Imported by the agent (collectors/index.ts) and never by the descriptor table's readers.
+import { readdir, readFile } from "node:fs/promises";
+import { setTimeout as delay } from "node:timers/promises";
+import type { CollectorEnv } from "./env.ts";
+
+export const systemEnv: CollectorEnv = {
+  platform: process.platform,
+  now: () => performance.now(),
+  // Ref'd on purpose: a one-shot caller must get its first reading; the wait is bounded by the window.
+  sleep: (ms) => delay(ms),
+  // /proc files report size 0; readFile reads until EOF, so it still returns the whole text.
+  readText: (path) => readFile(path, "utf8"),
+  listDir: (path) => readdir(path),
+};
