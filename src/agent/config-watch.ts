@@ -7,15 +7,16 @@
 import type { Etcd3 } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import { mergeConfig } from "../shared/config-merge.ts";
-import { configKey, DEFAULT_CONFIG_KEY } from "../shared/keys.ts";
-import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
+// Hand checks, not zod: zod stays off the agent's start (test/unit/agent-imports.test.ts).
 import {
-  type ConfigAck,
   type ConfigOverride,
+  checkConfigText,
   type EffectiveConfig,
   MAX_ACK_REASON,
-  parseConfigText,
-} from "../shared/schema.ts";
+} from "../shared/config-value.ts";
+import { configKey, DEFAULT_CONFIG_KEY } from "../shared/keys.ts";
+import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
+import type { ConfigAck } from "../shared/schema.ts";
 
 /** What is known about one of the two source keys. */
 interface SourceState {
@@ -161,7 +162,7 @@ export class ConfigWatch {
       source.rejected = undefined;
       return {};
     }
-    const parsed = parseConfigText(ev.value);
+    const parsed = checkConfigText(ev.value);
     if (parsed.ok) {
       source.good = parsed.value;
       source.revision = ev.modRevision;
