@@ -15,9 +15,12 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
   out.push(
     `All processes below ran side by side on the same etcd for the same ${f.steadyS} s: a bare \`node\` that does nothing, ` +
       "the etcd3 floor (a `node` holding one etcd3 lease with one key, `bench/floors/etcd3-lease.cjs`, same Node and client), " +
-      "the same floor with etcd3's rpc.proto cut to the KV, Watch and Lease services (*lean proto*), and `fleetwatch agent --quiet` " +
-      `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped and under V8 flags. RSS at ${f.steadyS} s after the spawn; ` +
-      `CPU from 5 s to ${f.steadyS} s (start-up excluded), as % of one core (0.1 % = 0.06 CPU-seconds per minute).`,
+      "the same floor handed fleetwatch's precompiled gRPC definition (`shared/etcd-proto.ts`, *precompiled*), and `fleetwatch agent --quiet` " +
+      `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped, with etcd3 parsing its own rpc.proto, and under V8 flags. RSS at ${f.steadyS} s after the spawn; ` +
+      `CPU from 5 s to ${f.steadyS} s (start-up excluded), as % of one core (0.1 % = 0.06 CPU-seconds per minute). ` +
+      (f.loadAverage
+        ? `Load average at the end of the steady minute: ${f.loadAverage.join(", ")} (1, 5, 15 min).`
+        : ""),
     "",
   );
   out.push("| process | RSS | vs etcd3 floor | CPU % of a core |", "|---|---|---|---|");
@@ -36,8 +39,9 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
     "|---|---|---|---|---|---|",
   );
   out.push(row("agent: spawn → first heartbeat", f.startMs.agent));
+  out.push(row("agent, etcd3 parsing rpc.proto: spawn → first heartbeat", f.startMs.agentEtcd3Proto));
   out.push(row("etcd3 floor: spawn → lease held", f.startMs.floor));
-  out.push(row("etcd3 floor, lean proto: spawn → lease held", f.startMs.floorLean));
+  out.push(row("etcd3 floor, precompiled: spawn → lease held", f.startMs.floorPrecompiled));
   out.push("");
   out.push(
     `Manager (the bench's \`fleetwatch server\`, HTTP on) RSS at the end: ${f.server.rssMB} MB with ${f.server.knownNodes} known nodes.`,
@@ -48,7 +52,8 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
 
   const agent = f.steady.find((s: Any) => s.kind === "agent");
   const deployed = f.steady.find((s: Any) => s.kind === "agent" && /as deployed/.test(s.label));
-  const lean = f.steady.find((s: Any) => s.kind === "floor-lean");
+  const precompiled = f.steady.find((s: Any) => s.kind === "floor-precompiled");
+  const etcd3Proto = f.steady.find((s: Any) => s.kind === "agent" && /FLEETWATCH_ETCD_PROTO/.test(s.label));
   for (const a of [agent, deployed]) {
     if (!a?.rssMB || !floor?.rssMB) continue;
     const which =
@@ -59,9 +64,9 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
       `| 8 | ${which}: steady CPU ≤ floor + 0.2 % of a core | ${mark(a.cpuPct <= floor.cpuPct + 0.2)}: ${a.cpuPct} % vs floor ${floor.cpuPct} % |`,
     );
   }
-  if (lean?.rssMB && floor?.rssMB)
+  if (precompiled?.rssMB && floor?.rssMB && agent?.rssMB && etcd3Proto?.rssMB && f.startMs.agentEtcd3Proto)
     goals.push(
-      `| 8 | leaner gRPC path (KV, Watch, Lease services only): measure the saving | ${(floor.rssMB - lean.rssMB).toFixed(1)} MB saved on the floor (${lean.rssMB} vs ${floor.rssMB} MB), start p50 ${fmtMs(f.startMs.floorLean.p50)} vs ${fmtMs(f.startMs.floor.p50)}: not taken (bench/RESULTS.md notes) |`,
+      `| 8 | leaner gRPC path (precompiled definition, no .proto parsing): measure the saving | floor ${(floor.rssMB - precompiled.rssMB).toFixed(1)} MB (${precompiled.rssMB} vs ${floor.rssMB} MB), start p50 ${fmtMs(f.startMs.floorPrecompiled.p50)} vs ${fmtMs(f.startMs.floor.p50)}; agent ${(etcd3Proto.rssMB - agent.rssMB).toFixed(1)} MB (${agent.rssMB} vs ${etcd3Proto.rssMB} MB), first heartbeat p50 ${fmtMs(f.startMs.agent.p50)} vs ${fmtMs(f.startMs.agentEtcd3Proto.p50)}: taken |`,
     );
   const a50 = f.startMs.agent.p50;
   const f50 = f.startMs.floor.p50;
