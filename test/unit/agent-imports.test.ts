@@ -87,6 +87,12 @@ describe("the agent's start loads only the agent", () => {
     );
   });
 
+  it("the manager's start does not load yaml (only ctl reads YAML files)", () => {
+    const { files, packages } = closure([resolve(DIST, "cli/main.js"), resolve(DIST, "manager/main.js")]);
+    assert.ok(files.has(resolve(DIST, "config/input.js")), "the closure holds the console's config parser");
+    assert.ok(!packages.has("yaml"), "yaml is loaded at the manager's start");
+  });
+
   it("the flag declarations themselves import nothing heavy", () => {
     const { packages } = closure([resolve(DIST, "cli/main.js")]);
     assert.deepEqual([...packages].sort(), ["commander"]);
