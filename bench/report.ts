@@ -241,7 +241,7 @@ const NOTES_TEMPLATE = `## What the profiles and the simulator showed (design ch
   per-node (20,000 watchers on one gRPC stream) took 31 s to start (etcd3 creates watchers
   one at a time) and a fleet default change reached the nodes over 33 ms - 8.3 s (10,000
   separate watch responses of the same event); shared (one prefix watch feeding every
-  node's own ConfigWatch through the \`ConfigSource\` interface, so parse, merge, apply and
+  node's own ConfigWatch through the \`KvSource\` interface, so parse, merge, apply and
   ack are the agent's code) started in 7.7 s and applied the change to all nodes in 23-221 ms.
   The simulator defaults to \`--config-watch shared\`. Real agents are one per machine and keep
   their two single-key watches.

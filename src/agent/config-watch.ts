@@ -5,7 +5,6 @@
 // Two single-key watches, not a watch on the whole config prefix: with a prefix watch
 // a fleet-wide change to N overrides would send N events to each of N agents.
 import type { Etcd3 } from "etcd3";
-import { backoffDelay, sleep } from "../shared/backoff.ts";
 import { mergeConfig } from "../shared/config-merge.ts";
 // Hand checks, not zod: zod stays off the agent's start (test/unit/agent-imports.test.ts).
 import {
@@ -13,9 +12,13 @@ import {
   checkConfigText,
   type EffectiveConfig,
   MAX_ACK_REASON,
+  type ParseResult,
 } from "../shared/config-value.ts";
+import { Informer, type InformerEvent, type InformerItem } from "../shared/informer.ts";
+import type { InformerStatus } from "../shared/informer-status.ts";
 import { configKey, DEFAULT_CONFIG_KEY } from "../shared/keys.ts";
-import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
+import { etcdKvSource, type KvSource } from "../shared/kv-source.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import type { ConfigAck } from "../shared/schema.ts";
 
 /** What is known about one of the two source keys. */
@@ -26,6 +29,9 @@ interface SourceState {
   good: ConfigOverride | undefined;
   rejected?: { revision: number; reason: string };
 }
+
+/** A stored config as the informer decodes it: the override, or why it was refused. */
+type DecodedConfig = ParseResult<ConfigOverride>;
 
 export type ConfigChange =
   | { type: "initial"; config: EffectiveConfig; ack: ConfigAck }
@@ -39,122 +45,80 @@ export type ConfigChange =
       reason: string;
     };
 
-/** One stored value of a config key. */
-export interface ConfigKv {
-  value: string;
-  modRevision: number;
-}
-
-/**
- * Where the two keys are read and watched. The agent reads etcd directly
- * (`etcdConfigSource`); the simulator shares one prefix watch between thousands of
- * nodes (src/sim/shared-config-watch.ts) and still runs every node's apply/ack here.
- */
-export interface ConfigSource {
-  /** The keys' values at one revision, in the order asked. */
-  read(keys: string[]): Promise<{ revision: number; kvs: (ConfigKv | undefined)[] }>;
-  /** Watches one key from `fromRevision`. */
-  watch(
-    key: string,
-    fromRevision: number,
-    handlers: { onEvents(events: WatchEvent[]): void; onResyncNeeded(reason: string): void },
-  ): Promise<{ cancel(): Promise<void> }>;
-}
-
-export function etcdConfigSource(client: Etcd3): ConfigSource {
-  return {
-    async read(keys) {
-      // One transaction reads both keys at the same revision, so the watches start
-      // from a point where nothing between the read and the watch can be missed.
-      const res = await client.kv.txn({
-        compare: [],
-        success: keys.map((key) => ({ request_range: { key: Buffer.from(key) } })),
-        failure: [],
-      });
-      const kvs = res.responses.map((r) => {
-        const kv = r.response_range?.kvs[0];
-        return kv ? { value: kv.value.toString(), modRevision: Number(kv.mod_revision) } : undefined;
-      });
-      return { revision: Number(res.header.revision), kvs };
-    },
-    watch: (key, fromRevision, handlers) => ResumableWatch.start(client, { key }, fromRevision, handlers),
-  };
-}
-
 export interface ConfigWatchOptions {
   client: Etcd3;
-  node: string;
-  /** Defaults to reading and watching etcd through `client`. */
-  source?: ConfigSource;
+  node: NodeName;
+  /**
+   * Where the two keys are read and watched: etcd through `client` by default; the
+   * simulator shares one prefix watch between thousands of nodes
+   * (src/sim/shared-config-watch.ts) and still runs every node's apply/ack here.
+   */
+  source?: KvSource;
   onChange(change: ConfigChange): void;
-  onResync?(reason: string): void;
+  /** The informer's connection state: list failures (retried) and re-lists. */
+  onStatus?(status: InformerStatus): void;
 }
 
 export class ConfigWatch {
   private readonly sources: { node: SourceState; fleet: SourceState };
-  private watches: { cancel(): Promise<void> }[] = [];
-  private readonly source: ConfigSource;
-  private stopped = false;
-  private resyncing: Promise<void> | undefined;
+  private readonly informer: Informer<DecodedConfig>;
+  private listedBefore = false;
 
   constructor(private readonly options: ConfigWatchOptions) {
-    this.source = options.source ?? etcdConfigSource(options.client);
     this.sources = {
       node: { key: configKey(options.node), revision: 0, good: undefined },
       fleet: { key: DEFAULT_CONFIG_KEY, revision: 0, good: undefined },
     };
+    this.informer = new Informer({
+      source: options.source ?? etcdKvSource(options.client),
+      // Read at one revision, watched one key each.
+      target: { keys: [this.sources.fleet.key, this.sources.node.key] },
+      decode: (stored) => checkConfigText(stored.value),
+      onList: (items) => this.onList(items),
+      onEvents: (events) => this.onEvents(events),
+      onStatus: options.onStatus,
+    });
   }
 
-  /** Lists both keys at one revision, reports the initial config, then watches from there. */
-  async start(): Promise<void> {
-    const revision = await this.load();
-    this.emit({ type: "initial" });
-    await this.watchFrom(revision + 1);
+  /**
+   * Lists both keys at one revision (retrying until etcd answers), reports the initial
+   * config, then watches from there.
+   */
+  start(): Promise<void> {
+    return this.informer.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.watches.map((w) => w.cancel()));
+  stop(): Promise<void> {
+    return this.informer.stop();
   }
 
-  private async load(): Promise<number> {
-    const { revision, kvs } = await this.source.read([this.sources.fleet.key, this.sources.node.key]);
-    const [fleetKv, nodeKv] = kvs;
+  private onList(items: InformerItem<DecodedConfig>[]): void {
     this.sources.fleet = { key: this.sources.fleet.key, revision: 0, good: undefined };
     this.sources.node = { key: this.sources.node.key, revision: 0, good: undefined };
-    for (const [source, kv] of [
-      [this.sources.fleet, fleetKv],
-      [this.sources.node, nodeKv],
-    ] as const) {
-      if (kv) this.apply(source, { type: "put", value: kv.value, modRevision: kv.modRevision });
+    for (const source of [this.sources.fleet, this.sources.node]) {
+      const item = items.find((i) => i.key === source.key);
+      if (item) this.apply(source, { type: "put", ...item });
     }
-    return revision;
+    // After a re-list (compaction) the config may have changed while history was lost.
+    if (this.listedBefore) this.emit({ type: "applied", source: this.sources.node });
+    else this.emit({ type: "initial" });
+    this.listedBefore = true;
   }
 
-  private async watchFrom(revision: number): Promise<void> {
-    this.watches = await Promise.all(
-      [this.sources.fleet, this.sources.node].map((source) =>
-        this.source.watch(source.key, revision, {
-          onEvents: (events) => this.onEvents(source.key, events),
-          onResyncNeeded: (reason) => void this.resync(reason),
-        }),
-      ),
-    );
-  }
-
-  private onEvents(key: string, events: WatchEvent[]): void {
-    const source = key === this.sources.node.key ? this.sources.node : this.sources.fleet;
-    // Only the newest event of a batch matters: thousands of writes during a reconnect
-    // collapse into one apply of the last value.
-    const last = events[events.length - 1];
-    if (!last) return;
-    const outcome = this.apply(source, last);
-    if (outcome) this.emit({ type: outcome.rejected ? "rejected" : "applied", source, ...outcome });
+  private onEvents(events: InformerEvent<DecodedConfig>[]): void {
+    for (const source of [this.sources.fleet, this.sources.node]) {
+      // Only the newest event of a key matters: thousands of writes during a reconnect
+      // collapse into one apply of the last value.
+      const last = events.filter((ev) => ev.key === source.key).at(-1);
+      if (!last) continue;
+      const outcome = this.apply(source, last);
+      if (outcome) this.emit({ type: outcome.rejected ? "rejected" : "applied", source, ...outcome });
+    }
   }
 
   private apply(
     source: SourceState,
-    ev: Pick<WatchEvent, "type" | "value" | "modRevision">,
+    ev: InformerEvent<DecodedConfig>,
   ): { rejected?: { revision: number; reason: string } } | undefined {
     if (ev.type === "delete") {
       source.good = undefined;
@@ -162,7 +126,7 @@ export class ConfigWatch {
       source.rejected = undefined;
       return {};
     }
-    const parsed = checkConfigText(ev.value);
+    const parsed = ev.value;
     if (parsed.ok) {
       source.good = parsed.value;
       source.revision = ev.modRevision;
@@ -195,29 +159,6 @@ export class ConfigWatch {
     else {
       const rejected = change.source?.rejected ?? { revision: 0, reason: "" };
       this.options.onChange({ type: "rejected", config, ack, key, ...rejected });
-    }
-  }
-
-  private resync(reason: string): Promise<void> {
-    // Both watches may fail at once (one compaction); re-list once.
-    this.resyncing ??= this.relistUntilDone(reason).finally(() => {
-      this.resyncing = undefined;
-    });
-    return this.resyncing;
-  }
-
-  private async relistUntilDone(reason: string): Promise<void> {
-    this.options.onResync?.(reason);
-    await Promise.all(this.watches.map((w) => w.cancel()));
-    for (let attempt = 0; !this.stopped; attempt++) {
-      try {
-        const revision = await this.load();
-        this.emit({ type: "applied", source: this.sources.node });
-        await this.watchFrom(revision + 1);
-        return;
-      } catch {
-        await sleep(backoffDelay(attempt));
-      }
     }
   }
 }

@@ -12,6 +12,7 @@ import { errorMessage } from "../shared/errors.ts";
 import { EtcdAccessDeniedError, isPermissionDenied } from "../shared/etcd-access.ts";
 import { heartbeatKey } from "../shared/keys.ts";
 import type { LeaseKeeper } from "../shared/lease-keeper.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { ResumableWatch, type WatchEvent } from "../shared/resumable-watch.ts";
 import type { ConfigAck, Heartbeat as HeartbeatValue } from "../shared/schema.ts";
 import { etcdSessionPort, type KeyDrift, Session } from "../shared/session.ts";
@@ -33,7 +34,7 @@ export interface HeartbeatEvents {
 export interface HeartbeatOptions {
   client: Etcd3;
   keeper: LeaseKeeper;
-  node: string;
+  node: NodeName;
   ttlS: number;
   clock: Clock;
   events: HeartbeatEvents;

@@ -12,7 +12,7 @@ import { agentAccessDeniedMessage, EtcdAccessDeniedError } from "../shared/etcd-
 import { heartbeatKey, metricsKey } from "../shared/keys.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { createLogger } from "../shared/log.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import { checkNodeName, type NodeName } from "../shared/node-name.ts";
 import type { CommonOptions } from "../shared/options.ts";
 import { encodeSample } from "../shared/sample-encode.ts";
 import { certificateCommonName, loadEtcdTls } from "../shared/tls-files.ts";
@@ -23,16 +23,21 @@ import { ConfigWatch } from "./config-watch.ts";
 import { Heartbeat } from "./heartbeat.ts";
 
 export interface AgentOptions extends CommonOptions {
-  name?: string;
+  /** Parsed by the CLI (--name); the hostname is parsed here when it is missing. */
+  name?: NodeName;
   ttl: number;
   quiet: boolean;
   leaveOnExit: boolean;
 }
 
+function hostnameAsNodeName(): NodeName {
+  const host = checkNodeName(os.hostname());
+  if (!host.ok) throw new ValidationError(`${host.problem} (set one with --name)`, "name");
+  return host.name;
+}
+
 export async function runAgent(opts: AgentOptions): Promise<void> {
-  const node = opts.name ?? os.hostname();
-  const problem = nodeNameProblem(node);
-  if (problem) throw new ValidationError(`${problem} (set one with --name)`, "name");
+  const node = opts.name ?? hostnameAsNodeName();
 
   const log = createLogger(opts.logFormat, opts.logLevel, "agent");
   // Stored strings are escaped where a line is built; this keeps any that slipped through
@@ -98,7 +103,11 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const configWatch = new ConfigWatch({
     client,
     node,
-    onResync: (reason) => log.info({ reason }, "config watch re-listing"),
+    onStatus: (status) => {
+      if (status.state === "resyncing") log.info({ reason: status.reason }, "config watch re-listing");
+      else if (status.state === "list-failed")
+        log.warn({ err: status.error }, "could not read config; retrying");
+    },
     onChange: (change) => {
       switch (change.type) {
         case "initial":
@@ -162,15 +171,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     client.close();
     throw new EtcdAccessDeniedError(agentAccessDeniedMessage(node, heartbeatKey(node), certUser));
   }
-  // The config watch retries on its own after a compaction; its first load needs etcd,
-  // which the heartbeat has just reached.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await configWatch.start();
-      break;
-    } catch (err) {
-      log.warn({ err }, "could not read config; retrying");
-      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
-    }
-  }
+  // The config watch lists (retrying with backoff until etcd answers), then watches; it
+  // re-lists on its own after a compaction.
+  await configWatch.start();
 }

@@ -8,7 +8,7 @@ import { type HttpCliOptions, withHttpOptions } from "../manager/http/options.ts
 import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared/endpoints.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import { installPrecompiledEtcdProto } from "../shared/etcd-proto.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import { InvalidNodeNameError, type NodeName, parseNodeName } from "../shared/node-name.ts";
 import type { CommonOptions } from "../shared/options.ts";
 import { registerSimCommand } from "../sim/register.ts";
 import { durationArg, integerArg } from "./args.ts";
@@ -25,10 +25,14 @@ function endpointsArg(value: string): Endpoint[] {
   }
 }
 
-function nodeNameArg(value: string): string {
-  const problem = nodeNameProblem(value);
-  if (problem) throw new InvalidArgumentError(problem);
-  return value;
+/** The CLI boundary for node names: parsed here, carried inward as a NodeName. */
+export function nodeNameArg(value: string): NodeName {
+  try {
+    return parseNodeName(value);
+  } catch (err) {
+    if (err instanceof InvalidNodeNameError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
 }
 
 /** Options every subcommand that talks to etcd takes. */
@@ -120,7 +124,9 @@ export function buildProgram(): Command {
     .option("--quiet", "do not print a line per heartbeat", false)
     .option("--leave-on-exit", "on SIGINT/SIGTERM revoke the lease so the node shows LEFT, not DEAD", false)
     .action(
-      async (opts: CommonOptions & { name?: string; ttl: number; quiet: boolean; leaveOnExit: boolean }) => {
+      async (
+        opts: CommonOptions & { name?: NodeName; ttl: number; quiet: boolean; leaveOnExit: boolean },
+      ) => {
         const { runAgent } = await import("../agent/main.ts");
         await runAgent(opts);
       },

@@ -5,8 +5,8 @@ import type { Etcd3, IRangeResponse, IRequestOp } from "etcd3";
 import { z } from "zod";
 import { decodeStored } from "../shared/decode.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
-import { CONFIG_PREFIX, DEFAULT_CONFIG_KEY, nodeFromKey } from "../shared/keys.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import { CONFIG_PREFIX, DEFAULT_CONFIG_KEY, nodeNameFromKey } from "../shared/keys.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { ConfigOverrideSchema, epochMsSchema } from "../shared/schema.ts";
 import { newestVersion, STRAY_KEYS_SKIPPED, versionOfKey } from "./history-keys.ts";
 import { type ConfigSnapshot, type ConfigVersion, type StoredConfig, toStored } from "./stored.ts";
@@ -43,7 +43,7 @@ export function rangeKv(range: IRangeResponse | undefined) {
 /** Every stored override and the fleet default, read at one revision. */
 export async function readSnapshot(client: Etcd3): Promise<ConfigSnapshot> {
   const res = await client.kv.range({ key: enc(CONFIG_PREFIX), range_end: prefixEnd(CONFIG_PREFIX) });
-  const overrides = new Map<string, StoredConfig>();
+  const overrides = new Map<NodeName, StoredConfig>();
   let fleetDefault = toStored({ kind: "default" }, undefined, 0);
   for (const kv of res.kvs) {
     const key = kv.key.toString();
@@ -53,8 +53,8 @@ export async function readSnapshot(client: Etcd3): Promise<ConfigSnapshot> {
       fleetDefault = toStored({ kind: "default" }, raw, revision);
       continue;
     }
-    const node = nodeFromKey(CONFIG_PREFIX, key);
-    if (node && !nodeNameProblem(node)) overrides.set(node, toStored({ kind: "node", node }, raw, revision));
+    const node = nodeNameFromKey(CONFIG_PREFIX, key);
+    if (node) overrides.set(node, toStored({ kind: "node", node }, raw, revision));
   }
   return { revision: Number(res.header.revision), fleetDefault, overrides };
 }

@@ -11,7 +11,7 @@
 import type { Etcd3, ICompare, IRequestOp } from "etcd3";
 import type { Clock } from "../shared/clock.ts";
 import { ConflictError, ValidationError } from "../shared/errors.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import type { ConfigOverride } from "../shared/schema.ts";
 import { type ReadState, rangeKv, readHistory, readSnapshot, readTargets } from "./reads.ts";
 import {
@@ -107,9 +107,7 @@ export class ConfigService {
     return readTargets(this.client, targets);
   }
 
-  async desired(node: string): Promise<Desired> {
-    const problem = nodeNameProblem(node);
-    if (problem) throw new ValidationError(problem, "node");
+  async desired(node: NodeName): Promise<Desired> {
     const [fleet, own] = (await this.readMany([{ kind: "default" }, { kind: "node", node }])) as [
       ReadState,
       ReadState,

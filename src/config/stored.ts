@@ -2,6 +2,7 @@
 // of a node (fleet default <- node override). Pure: values in, values out.
 import { mergeConfig } from "../shared/config-merge.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { type ConfigOverride, type EffectiveConfig, parseConfigText } from "../shared/schema.ts";
 import { type ConfigTarget, targetKey } from "./target.ts";
 
@@ -34,7 +35,7 @@ export interface ConfigSnapshot {
   /** etcd revision the snapshot was read at. */
   revision: number;
   fleetDefault: StoredConfig;
-  overrides: Map<string, StoredConfig>;
+  overrides: Map<NodeName, StoredConfig>;
 }
 
 export interface Desired {
@@ -61,7 +62,7 @@ export function toStored(target: ConfigTarget, raw: string | undefined, revision
 }
 
 /** The desired effective config of `node` from a snapshot; invalid stored values count as absent. */
-export function desiredFrom(snapshot: ConfigSnapshot, node: string): Desired {
+export function desiredFrom(snapshot: ConfigSnapshot, node: NodeName): Desired {
   const override = snapshot.overrides.get(node) ?? toStored({ kind: "node", node }, undefined, 0);
   return {
     config: mergeConfig(snapshot.fleetDefault.value, override.value),

@@ -1,23 +1,21 @@
 // Config targets: a node's override or the fleet default, and the keys each is stored at.
 // Pure: names in, keys and words out.
-import { ValidationError } from "../shared/errors.ts";
 import { configHistoryPrefix, configKey, configVersionKey, DEFAULT_CONFIG_KEY } from "../shared/keys.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import { type NodeName, parseNodeName } from "../shared/node-name.ts";
 
-export type ConfigTarget = { kind: "node"; node: string } | { kind: "default" };
+export type ConfigTarget = { kind: "node"; node: NodeName } | { kind: "default" };
 
+/** A target typed by a user (ctl argument, HTTP path); InvalidNodeNameError says what is wrong. */
 export function parseTarget(text: string): ConfigTarget {
   if (text === "--default" || text === "_default") return { kind: "default" };
-  const problem = nodeNameProblem(text);
-  if (problem) throw new ValidationError(problem, "node");
-  return { kind: "node", node: text };
+  return { kind: "node", node: parseNodeName(text) };
 }
 
 export function targetKey(target: ConfigTarget): string {
   return target.kind === "default" ? DEFAULT_CONFIG_KEY : configKey(target.node);
 }
 
-export function targetName(target: ConfigTarget): string {
+export function targetName(target: ConfigTarget): NodeName | "_default" {
   return target.kind === "default" ? "_default" : target.node;
 }
 

@@ -5,12 +5,13 @@
 import type { Clock } from "../shared/clock.ts";
 import { errorMessage } from "../shared/errors.ts";
 import type { Logger } from "../shared/log.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import type { NodeView } from "./liveness.ts";
 import type { Manager } from "./manager.ts";
 
 /** Nodes DEAD or LEFT for at least `afterMs` at `now` (pure). */
-export function dueForForget(views: Iterable<NodeView>, now: number, afterMs: number): string[] {
-  const due: string[] = [];
+export function dueForForget(views: Iterable<NodeView>, now: number, afterMs: number): NodeName[] {
+  const due: NodeName[] = [];
   for (const v of views) if (v.state !== "ALIVE" && now - v.since >= afterMs) due.push(v.node);
   return due;
 }

@@ -1,9 +1,10 @@
 // Parsing of the manager console's commands. Pure: a line in, a command or an error
 // out, so every bad input has a table test and nothing is written on a parse error.
+// This is the console's boundary for node names: they leave here parsed, as NodeName.
 import { parseAssignments } from "../config/input.ts";
 import { type ConfigTarget, parseTarget } from "../config/service.ts";
 import { errorMessage } from "../shared/errors.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import { checkNodeName, type NodeName } from "../shared/node-name.ts";
 import { type ConfigOverride, MAX_INTERVAL_S, MIN_INTERVAL_S } from "../shared/schema.ts";
 
 export type Command =
@@ -11,9 +12,9 @@ export type Command =
   | { type: "help" }
   | { type: "quit" }
   | { type: "nodes" }
-  | { type: "history"; node: string }
-  | { type: "forget"; node: string; purgeConfig: boolean }
-  | { type: "update"; node: string; interval: number }
+  | { type: "history"; node: NodeName }
+  | { type: "forget"; node: NodeName; purgeConfig: boolean }
+  | { type: "update"; node: NodeName; interval: number }
   /** Merges the named fields into the node's override (or the fleet default). */
   | { type: "set"; target: ConfigTarget; patch: ConfigOverride }
   | { type: "show"; target: ConfigTarget }
@@ -74,17 +75,15 @@ function parseForget(args: string[]): Command {
   const rest = args.filter((a) => a !== "--purge-config");
   if (rest.length !== 1)
     return usageError("forget", `forget needs exactly one node name, got ${rest.length}`);
-  const node = rest[0] as string;
-  const problem = nodeNameProblem(node);
-  return problem ? usageError("forget", problem) : { type: "forget", node, purgeConfig };
+  const node = checkNodeName(rest[0] as string);
+  return node.ok ? { type: "forget", node: node.name, purgeConfig } : usageError("forget", node.problem);
 }
 
 function parseHistory(args: string[]): Command {
   if (args.length !== 1)
     return usageError("history", `history needs exactly one node name, got ${args.length}`);
-  const node = args[0] as string;
-  const problem = nodeNameProblem(node);
-  return problem ? usageError("history", problem) : { type: "history", node };
+  const node = checkNodeName(args[0] as string);
+  return node.ok ? { type: "history", node: node.name } : usageError("history", node.problem);
 }
 
 function parseUpdate(args: string[]): Command {
@@ -93,9 +92,9 @@ function parseUpdate(args: string[]): Command {
     return usageError("update", `update needs an interval after the node name "${args[0]}"`);
   if (args.length > 2)
     return usageError("update", `update takes 2 arguments (node, interval), got ${args.length}`);
-  const [node, rawInterval] = args as [string, string];
-  const problem = nodeNameProblem(node);
-  if (problem) return usageError("update", problem);
+  const [rawNode, rawInterval] = args as [string, string];
+  const node = checkNodeName(rawNode);
+  if (!node.ok) return usageError("update", node.problem);
   if (!/^\d+$/.test(rawInterval)) {
     return usageError("update", `interval "${rawInterval}" is not a positive whole number of seconds`);
   }
@@ -106,7 +105,7 @@ function parseUpdate(args: string[]): Command {
       `interval ${interval} is out of range ${MIN_INTERVAL_S}-${MAX_INTERVAL_S} seconds`,
     );
   }
-  return { type: "update", node, interval };
+  return { type: "update", node: node.name, interval };
 }
 
 function targetOrError(command: keyof typeof USAGE, text: string): ConfigTarget | Command {

@@ -3,8 +3,7 @@
 // every other write. A lost race is retried by re-reading, since the change is a merge
 // of one field, not a whole-value replacement.
 import type { ConfigService } from "../config/service.ts";
-import { ValidationError } from "../shared/errors.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import type { NodeName } from "../shared/node-name.ts";
 
 export interface WriteResult {
   key: string;
@@ -21,11 +20,9 @@ export const CONSOLE_AUTHOR = "console";
 
 export async function updateNodeInterval(
   config: ConfigService,
-  node: string,
+  node: NodeName,
   interval: number,
 ): Promise<WriteResult> {
-  const problem = nodeNameProblem(node);
-  if (problem) throw new ValidationError(problem, "node");
   const result = await config.setDetailed(
     { kind: "node", node },
     { interval },

@@ -3,13 +3,16 @@
 // drops the node unless it came back since (see the "forget" event in liveness.ts).
 import type { Etcd3 } from "etcd3";
 import { decodeStored, type StoredValue } from "../shared/decode.ts";
+import { Informer } from "../shared/informer.ts";
+import { logStatus } from "../shared/informer-status.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
-import { FORGOTTEN_PREFIX, nodeFromKey } from "../shared/keys.ts";
+import { FORGOTTEN_PREFIX, nodeNameFromKey } from "../shared/keys.ts";
+import { etcdKvSource } from "../shared/kv-source.ts";
 import type { Logger } from "../shared/log.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
 import { ForgetRecordSchema } from "./forget.ts";
-import { PrefixMirror } from "./http/prefix-mirror.ts";
 import type { LivenessEvent } from "./liveness.ts";
+
+export type ForgetEvent = Extract<LivenessEvent, { type: "forget" }>;
 
 /**
  * A stored forget record as the reducer's "forget" event, or undefined. A record that does
@@ -17,11 +20,9 @@ import type { LivenessEvent } from "./liveness.ts";
  * `kind="forgotten"` (shared/invalid-values.ts) and ignored; a key that is not a node name
  * is not ours to report.
  */
-export function forgetEventFromStored(
-  stored: StoredValue & { revision: number },
-): Extract<LivenessEvent, { type: "forget" }> | undefined {
-  const node = nodeFromKey(FORGOTTEN_PREFIX, stored.key);
-  if (!node || nodeNameProblem(node)) return undefined;
+export function forgetEventFromStored(stored: StoredValue & { revision: number }): ForgetEvent | undefined {
+  const node = nodeNameFromKey(FORGOTTEN_PREFIX, stored.key);
+  if (!node) return undefined;
   const record = decodeStored("forgotten", ForgetRecordSchema, stored);
   if (!record) return undefined;
   if (record.node !== node) {
@@ -36,27 +37,25 @@ export function forgetEventFromStored(
   return { type: "forget", node, revision: stored.revision, by: record.by };
 }
 
+/** Every manager's informer on `/monitor/forgotten/`; the caller starts and stops it. */
 export function watchForgets(
   client: Etcd3,
   log: Logger,
   dispatch: (event: LivenessEvent) => void,
-): PrefixMirror {
-  const onRecord = (key: string, value: string, revision: number) => {
-    const event = forgetEventFromStored({ key, value, revision });
+): Informer<ForgetEvent | undefined> {
+  const deliver = (event: ForgetEvent | undefined) => {
     if (event) dispatch(event);
   };
-  return new PrefixMirror(
-    client,
-    FORGOTTEN_PREFIX,
-    {
-      onList: (keys) => {
-        for (const k of keys) onRecord(k.key, k.value, k.modRevision);
-      },
-      onEvents: (events) => {
-        for (const ev of events) if (ev.type === "put") onRecord(ev.key, ev.value, ev.modRevision);
-      },
+  return new Informer({
+    source: etcdKvSource(client),
+    target: { prefix: FORGOTTEN_PREFIX },
+    decode: forgetEventFromStored,
+    onList: (items) => {
+      for (const item of items) deliver(item.value);
     },
-    log,
-    (_op, call) => call(),
-  );
+    onEvents: (events) => {
+      for (const ev of events) if (ev.type === "put") deliver(ev.value);
+    },
+    onStatus: logStatus(log, FORGOTTEN_PREFIX),
+  });
 }

@@ -9,9 +9,9 @@
 // /metrics series. Idempotent: forgetting again rewrites the record and deletes nothing more.
 import type { Etcd3, ICompare } from "etcd3";
 import { z } from "zod";
-import { ConflictError, ValidationError } from "../shared/errors.ts";
+import { ConflictError } from "../shared/errors.ts";
 import { configKey, forgottenKey, heartbeatKey, metricsKey, registryKey } from "../shared/keys.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import type { NodeName } from "../shared/node-name.ts";
 
 export const ForgetRecordSchema = z.object({
   node: z.string(),
@@ -27,7 +27,7 @@ export const ForgetRecordSchema = z.object({
 export type ForgetRecord = z.infer<typeof ForgetRecordSchema>;
 
 export interface ForgetResult {
-  node: string;
+  node: NodeName;
   /** A registry entry existed and was deleted (false: already forgotten or never persisted). */
   removed: boolean;
   configPurged: boolean;
@@ -43,10 +43,8 @@ export interface ForgetOptions {
   leaderGuard?: ICompare;
 }
 
-/** Forgets `node` unless it is ALIVE (ConflictError); ValidationError for a bad name. */
-export async function forgetNode(client: Etcd3, node: string, opts: ForgetOptions): Promise<ForgetResult> {
-  const problem = nodeNameProblem(node);
-  if (problem) throw new ValidationError(problem, "node");
+/** Forgets `node` unless it is ALIVE (ConflictError); the caller parsed the name at its boundary. */
+export async function forgetNode(client: Etcd3, node: NodeName, opts: ForgetOptions): Promise<ForgetResult> {
   const purgeConfig = opts.purgeConfig === true;
   const record: ForgetRecord = { node, at: opts.now, by: opts.by, purgeConfig };
   const del = (key: string) => ({ request_delete_range: { key: Buffer.from(key), prev_kv: true } });

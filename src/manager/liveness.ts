@@ -4,6 +4,9 @@
 // way a node stops being ALIVE. The manager keeps no timers of its own, so a slow or
 // partitioned manager can be late, never wrong. Events come from the heartbeat watch,
 // from a list (start-up or re-sync after compaction), and from the connection state.
+// Effects are data only: what changed, never how to say it. The console's words for them
+// live in liveness-console.ts; the HTTP server, alerts and the registry read the same data.
+import type { NodeName } from "../shared/node-name.ts";
 import type { ConfigAck, Heartbeat } from "../shared/schema.ts";
 
 export type NodeState = "ALIVE" | "DEAD" | "LEFT";
@@ -18,7 +21,7 @@ export interface Transition {
 }
 
 export interface NodeView {
-  node: string;
+  node: NodeName;
   state: NodeState;
   /** When the current state began (ms). */
   since: number;
@@ -37,12 +40,12 @@ export interface NodeView {
 export const HISTORY_LIMIT = 20;
 
 export interface LivenessState {
-  nodes: ReadonlyMap<string, NodeView>;
+  nodes: ReadonlyMap<NodeName, NodeView>;
   connected: boolean;
 }
 
 export interface ListedHeartbeat {
-  node: string;
+  node: NodeName;
   heartbeat: Heartbeat | undefined;
   createRevision: number;
   modRevision: number;
@@ -53,37 +56,50 @@ export type LivenessEvent =
   | { type: "restore"; views: NodeView[] }
   | {
       type: "put";
-      node: string;
+      node: NodeName;
       heartbeat: Heartbeat | undefined;
       createRevision: number;
       modRevision: number;
     }
-  | { type: "delete"; node: string; modRevision: number }
+  | { type: "delete"; node: NodeName; modRevision: number }
   /** Every live heartbeat at `revision`; `cause` says why the view was not continuous. */
   | { type: "snapshot"; heartbeats: ListedHeartbeat[]; revision: number; cause: "startup" | "resync" }
   | { type: "connection-lost"; detail: string }
   | { type: "connection-restored" }
   /** Someone forgot the node (src/manager/forget.ts) at etcd revision `revision`. */
-  | { type: "forget"; node: string; revision: number; by: string };
+  | { type: "forget"; node: NodeName; revision: number; by: string };
 
 export type LivenessEffect =
-  | { type: "print"; line: string }
   /** The view of `node` changed in a way worth persisting in the registry. */
   | { type: "persist"; view: NodeView }
   | {
       type: "transition";
-      node: string;
+      node: NodeName;
       from: NodeState | undefined;
       to: NodeState;
       reason: string;
       at: number;
       /** etcd revision of the event that caused it: with `node`, an idempotency key. */
       revision: number;
+      /**
+       * Set when the heartbeat key vanished while the manager was not watching (found
+       * missing from the list at start-up or after a re-sync), not seen as a DELETE.
+       */
+      missedWhile?: "startup" | "resync";
     }
+  /**
+   * At start-up, every known node that no transition of this list changed, sorted by
+   * name (emitted only when there is at least one): the console reports their state once.
+   */
+  | { type: "known-at-startup"; views: NodeView[] }
+  /** The connection to etcd was lost (once per outage): nothing is declared until it is back. */
+  | { type: "connection-lost"; detail: string }
+  /** The connection came back; the view catches up through the watch or a re-list. */
+  | { type: "connection-restored" }
   /** A live node reported a different applied (or rejected) config than before. */
-  | { type: "config-ack"; node: string; ack: ConfigAck }
+  | { type: "config-ack"; node: NodeName; ack: ConfigAck }
   /** The node was forgotten: consumers drop everything they keep about it. */
-  | { type: "forgotten"; node: string; from: NodeState; by: string };
+  | { type: "forgotten"; node: NodeName; from: NodeState; by: string };
 
 export interface Reduced {
   state: LivenessState;
@@ -92,27 +108,8 @@ export interface Reduced {
 
 export const initialLiveness: LivenessState = { nodes: new Map(), connected: true };
 
-export const livenessLines = {
-  alive: (node: string) => `[+] Node ${node} is ALIVE`,
-  recovered: (node: string) => `[+] Node ${node} is ALIVE (recovered)`,
-  dead: (node: string) => `[-] Node ${node} is DEAD (TTL expired)`,
-  deadWhileAway: (node: string, cause: "startup" | "resync") =>
-    `[-] Node ${node} is DEAD (TTL expired while the manager was ${cause === "startup" ? "down" : "cut off from etcd"})`,
-  left: (node: string) => `[-] Node ${node} LEFT (graceful shutdown)`,
-  known: (view: NodeView) =>
-    `[=] Node ${view.node}: ${view.state} since ${new Date(view.since).toISOString()}`,
-  knownSummary: (views: NodeView[]) => {
-    const count = (state: NodeState) => views.filter((v) => v.state === state).length;
-    return `[=] ${views.length} known nodes unchanged: ${count("ALIVE")} ALIVE, ${count("DEAD")} DEAD, ${count("LEFT")} LEFT (type "nodes" for the table)`;
-  },
-  lost: (detail: string) => `[!] Lost connection to etcd (${detail}); declaring nothing until it is back`,
-  restored: () => "[!] Connection to etcd restored; catching up on missed events",
-  forgotten: (node: string, from: NodeState, by: string) =>
-    `[x] Node ${node} forgotten (was ${from}; by ${by})`,
-};
-
 /** A copy of the node map owned by one `reduceMany` call: copied once per batch, not per event. */
-type Nodes = Map<string, NodeView>;
+type Nodes = Map<NodeName, NodeView>;
 
 export function reduce(state: LivenessState, event: LivenessEvent, now: number): Reduced {
   return reduceMany(state, [event], now);
@@ -148,7 +145,7 @@ export function reduceMany(state: LivenessState, events: readonly LivenessEvent[
       case "connection-lost":
         if (!connected) break;
         connected = false;
-        effects.push({ type: "print", line: livenessLines.lost(event.detail) });
+        effects.push({ type: "connection-lost", detail: event.detail });
         break;
       case "forget": {
         const view = (nodes ?? state.nodes).get(event.node);
@@ -156,16 +153,13 @@ export function reduceMany(state: LivenessState, events: readonly LivenessEvent[
         if (!view || view.state === "ALIVE" || (view.history.at(-1)?.revision ?? 0) > event.revision) break;
         nodes ??= new Map(state.nodes);
         nodes.delete(event.node);
-        effects.push(
-          { type: "print", line: livenessLines.forgotten(event.node, view.state, event.by) },
-          { type: "forgotten", node: event.node, from: view.state, by: event.by },
-        );
+        effects.push({ type: "forgotten", node: event.node, from: view.state, by: event.by });
         break;
       }
       case "connection-restored":
         if (connected) break;
         connected = true;
-        effects.push({ type: "print", line: livenessLines.restored() });
+        effects.push({ type: "connection-restored" });
         break;
       default:
         event satisfies never;
@@ -197,7 +191,6 @@ function onPut(nodes: Nodes, ev: Extract<LivenessEvent, { type: "put" }>, now: n
     return effects;
   }
   const reason = prev?.state === "DEAD" ? "recovered" : prev?.state === "LEFT" ? "rejoined" : "joined";
-  const line = prev?.state === "DEAD" ? livenessLines.recovered(ev.node) : livenessLines.alive(ev.node);
   const view = transition(prev, ev.node, "ALIVE", reason, now, ev.modRevision, {
     heartbeat: ev.heartbeat,
     leaving,
@@ -205,7 +198,7 @@ function onPut(nodes: Nodes, ev: Extract<LivenessEvent, { type: "put" }>, now: n
     lastSeen: now,
   });
   nodes.set(ev.node, view);
-  return transitionEffects(prev, view, reason, now, line);
+  return transitionEffects(prev, view, reason, now);
 }
 
 function onDelete(
@@ -217,13 +210,12 @@ function onDelete(
   if (prev?.state !== "ALIVE") return [];
   const to: NodeState = prev.leaving ? "LEFT" : "DEAD";
   const reason = prev.leaving ? "graceful shutdown" : "TTL expired";
-  const line = prev.leaving ? livenessLines.left(ev.node) : livenessLines.dead(ev.node);
   const view = transition(prev, ev.node, to, reason, now, ev.modRevision, {
     lastSeen: now,
     createRevision: 0,
   });
   nodes.set(ev.node, view);
-  return transitionEffects(prev, view, reason, now, line);
+  return transitionEffects(prev, view, reason, now);
 }
 
 /** Reconciles the view with a full list when the event stream was not continuous. */
@@ -244,48 +236,34 @@ function onSnapshot(
       const reason = view.leaving
         ? "graceful shutdown"
         : `TTL expired while the manager was ${awayWord(ev.cause)}`;
-      const line = view.leaving
-        ? livenessLines.left(view.node)
-        : livenessLines.deadWhileAway(view.node, ev.cause);
       const next = transition(view, view.node, to, reason, now, ev.revision, {
         lastSeen: now,
         createRevision: 0,
       });
       nodes.set(view.node, next);
-      effects.push(...transitionEffects(view, next, reason, now, line));
+      effects.push(...transitionEffects(view, next, reason, now, ev.cause));
     }
   }
   for (const live of [...listed.values()].sort(byName)) {
     effects.push(...onPut(nodes, { type: "put", ...live }, now));
   }
   if (ev.cause === "startup") {
-    // Print every known node's state once; nodes that just changed already have their line.
+    // Every known node's state is reported once; nodes that just changed have their transition.
     const changed = new Set(effects.flatMap((e) => (e.type === "transition" ? [e.node] : [])));
     const unchanged = [...nodes.values()].filter((view) => !changed.has(view.node));
-    if (unchanged.length <= KNOWN_DETAIL_LIMIT) {
-      for (const view of unchanged.sort(byName))
-        effects.push({ type: "print", line: livenessLines.known(view) });
-    } else {
-      effects.push({ type: "print", line: livenessLines.knownSummary(unchanged) });
-    }
+    if (unchanged.length > 0) effects.push({ type: "known-at-startup", views: unchanged.sort(byName) });
   }
   return effects;
 }
 
-/**
- * Up to this many unchanged nodes are listed one line each at start-up; a fleet of
- * thousands gets one summary line instead (`nodes` shows the table).
- */
-export const KNOWN_DETAIL_LIMIT = 50;
-
 const ackKey = (ack: ConfigAck | undefined) =>
   ack ? `${ack.nodeRevision}/${ack.defaultRevision}/${ack.rejected?.revision ?? ""}` : "";
 const awayWord = (cause: "startup" | "resync") => (cause === "startup" ? "down" : "cut off from etcd");
-const byName = (a: { node: string }, b: { node: string }) => a.node.localeCompare(b.node);
+const byName = (a: { node: NodeName }, b: { node: NodeName }) => a.node.localeCompare(b.node);
 
 function transition(
   prev: NodeView | undefined,
-  node: string,
+  node: NodeName,
   to: NodeState,
   reason: string,
   now: number,
@@ -312,10 +290,9 @@ function transitionEffects(
   view: NodeView,
   reason: string,
   now: number,
-  line: string,
+  missedWhile?: "startup" | "resync",
 ): LivenessEffect[] {
   return [
-    { type: "print", line },
     {
       type: "transition",
       node: view.node,
@@ -324,6 +301,7 @@ function transitionEffects(
       reason,
       at: now,
       revision: view.history[view.history.length - 1]?.revision ?? 0,
+      ...(missedWhile ? { missedWhile } : {}),
     },
     { type: "persist", view },
   ];

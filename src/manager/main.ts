@@ -21,6 +21,7 @@ import { type FleetHttpServer, startHttpServer } from "./http/index.ts";
 import type { HttpCliOptions } from "./http/options.ts";
 import { FleetMetrics } from "./http/prom.ts";
 import { fleetSnapshot } from "./http/prom-fleet.ts";
+import { consoleLines, leadershipLine } from "./liveness-console.ts";
 import { Manager } from "./manager.ts";
 
 /** How long acks are gathered before printing; short enough to feel immediate. */
@@ -41,11 +42,13 @@ export async function runServer(
     client,
     clock,
     log,
-    onEtcdUnreachable: (error, delayMs) =>
+    onStatus: (status) => {
+      if (status.state !== "list-failed") return;
       io.print(
-        `[!] Cannot reach etcd at ${endpoints} (${error}); retrying in ${(delayMs / 1000).toFixed(1)}s. ` +
+        `[!] Cannot reach etcd at ${endpoints} (${status.error}); retrying in ${(status.retryInMs / 1000).toFixed(1)}s. ` +
           "Start a local one with: npm run etcd",
-      ),
+      );
+    },
   });
 
   let http: FleetHttpServer | undefined;
@@ -108,8 +111,8 @@ export async function runServer(
     if (effect.type === "config-ack") {
       if (acks.length === 0) setTimeout(flushAcks, ACK_BURST_MS).unref();
       acks.push({ node: effect.node, ack: effect.ack });
-    } else if (effect.type === "print") {
-      io.print(effect.line);
+    } else {
+      for (const line of consoleLines(effect)) io.print(line);
     }
     if (effect.type === "transition") {
       log.info({ node: effect.node, from: effect.from, to: effect.to, reason: effect.reason }, "transition");
@@ -143,6 +146,8 @@ export async function runServer(
     },
     io.print,
   );
+  // Subscribed last, so the line shows once HTTP and alerting have taken the change in.
+  manager.subscribeLeadership((leadership) => io.print(leadershipLine(leadership, manager.managerId)));
   await manager.start();
   log.info({ nodes: manager.state.nodes.size }, "synced");
 }

@@ -5,13 +5,14 @@ import type { Etcd3, ICompare } from "etcd3";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import type { Clock } from "../shared/clock.ts";
 import { errorMessage } from "../shared/errors.ts";
-import { escapeControl } from "../shared/escape.ts";
+import type { Informer } from "../shared/informer.ts";
+import type { InformerStatus, InformerStatusListener } from "../shared/informer-status.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Logger } from "../shared/log.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { LeaderElection, type Leadership } from "./election.ts";
 import { type ForgetResult, forgetNode } from "./forget.ts";
-import { watchForgets } from "./forget-watch.ts";
-import type { PrefixMirror } from "./http/prefix-mirror.ts";
+import { type ForgetEvent, watchForgets } from "./forget-watch.ts";
 import {
   initialLiveness,
   type LivenessEffect,
@@ -32,8 +33,11 @@ export interface ManagerOptions {
   client: Etcd3;
   clock: Clock;
   log: Logger;
-  /** Human-readable problems reaching etcd before the first sync (the console prints them). */
-  onEtcdUnreachable(error: string, delayMs: number): void;
+  /**
+   * The heartbeat view's connection state: list failures (the registry's first read
+   * included) and re-lists; the console prints "[!] Cannot reach etcd" from `list-failed`.
+   */
+  onStatus?(status: InformerStatus): void;
   /** This manager started or stopped leading (only the leader writes the registry). */
   onLeadership?(leadership: Leadership): void;
   /** Identifies this manager in the leader key. */
@@ -48,7 +52,8 @@ export class Manager {
   private readonly tracker: HeartbeatTracker;
   private readonly keeper: LeaseKeeper;
   private readonly election: LeaderElection;
-  private readonly forgets: PrefixMirror;
+  private readonly forgets: Informer<ForgetEvent | undefined>;
+  private readonly statusListeners = new Set<InformerStatusListener>();
   private stopped = false;
   private pending: LivenessEvent[] = [];
   private flushScheduled = false;
@@ -68,19 +73,18 @@ export class Manager {
       client: options.client,
       dispatch: (event) => this.dispatch(event),
       dispatchMany: (events) => this.dispatchMany(events),
-      onListFailed: (error, delayMs) => options.onEtcdUnreachable(error, delayMs),
-      onResync: (reason) => options.log.warn({ reason }, "heartbeat watch cannot resume; re-listing"),
+      onStatus: (status) => this.onStatus(status),
     });
     this.forgets = watchForgets(options.client, options.log, (event) => this.dispatch(event));
   }
 
   /** Forgets a DEAD or LEFT node for every manager (refused for ALIVE: ConflictError). */
-  forget(node: string, by: string, purgeConfig = false): Promise<ForgetResult> {
+  forget(node: NodeName, by: string, purgeConfig = false): Promise<ForgetResult> {
     return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), purgeConfig });
   }
 
   /** The leader forgetting on its own: the write carries the term guard, like every leader write. */
-  async forgetAsLeader(node: string, by: string): Promise<ForgetResult | undefined> {
+  async forgetAsLeader(node: NodeName, by: string): Promise<ForgetResult | undefined> {
     const leaderGuard = this.election.guard();
     if (!leaderGuard) return undefined;
     return forgetNode(this.options.client, node, { by, now: this.options.clock.now(), leaderGuard });
@@ -121,6 +125,20 @@ export class Manager {
     return () => this.leadershipListeners.delete(listener);
   }
 
+  /** The heartbeat view's connection states, as the tracker's informer reports them. */
+  subscribeStatus(listener: InformerStatusListener): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  private onStatus(status: InformerStatus): void {
+    if (status.state === "resyncing") {
+      this.options.log.warn({ reason: status.reason }, "heartbeat watch cannot resume; re-listing");
+    }
+    this.options.onStatus?.(status);
+    for (const listener of this.statusListeners) listener(status);
+  }
+
   /** Restores the registry (so the first list reconciles against it), lists, then watches. */
   async start(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
@@ -128,9 +146,9 @@ export class Manager {
         this.dispatch({ type: "restore", views: await loadRegistry(this.options.client) });
         break;
       } catch (err) {
-        const delay = backoffDelay(attempt);
-        this.options.onEtcdUnreachable(errorMessage(err), delay);
-        await sleep(delay);
+        const retryInMs = backoffDelay(attempt);
+        this.onStatus({ state: "list-failed", error: errorMessage(err), retryInMs });
+        await sleep(retryInMs);
       }
     }
     await this.tracker.start();
@@ -165,11 +183,6 @@ export class Manager {
     this.leadership = leadership;
     this.options.onLeadership?.(leadership);
     for (const listener of this.leadershipListeners) listener(leadership);
-    const line =
-      leadership.role === "leader"
-        ? `[HA] This manager (${escapeControl(this.election.id)}) is now leading`
-        : `[HA] Standing by: ${escapeControl(leadership.leader ?? "another manager")} is leading`;
-    this.notify({ type: "print", line });
     if (leadership.role === "leader") void this.persistWhatTheRegistryMissed();
   }
 

@@ -9,10 +9,12 @@ import { z } from "zod";
 import { backoffDelay, sleep } from "../shared/backoff.ts";
 import { decodeStored } from "../shared/decode.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { listOnce, type StoredKv } from "../shared/informer.ts";
 import { invalidValues } from "../shared/invalid-values.ts";
-import { nodeFromKey, REGISTRY_PREFIX, registryKey } from "../shared/keys.ts";
+import { nodeNameFromKey, REGISTRY_PREFIX, registryKey } from "../shared/keys.ts";
+import { etcdKvSource } from "../shared/kv-source.ts";
 import type { Logger } from "../shared/log.ts";
-import { isValidNodeName } from "../shared/node-name.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { epochMsSchema } from "../shared/schema.ts";
 import { HISTORY_LIMIT, type NodeView } from "./liveness.ts";
 
@@ -49,31 +51,30 @@ export function toRegistryValue(view: NodeView): string {
 }
 
 /** Every decodable registry entry; an entry that does not decode is reported once and skipped. */
-export async function loadRegistry(client: Etcd3): Promise<NodeView[]> {
-  const res = await client.getAll().prefix(REGISTRY_PREFIX).exec();
-  const views: NodeView[] = [];
-  for (const kv of res.kvs) {
-    const key = kv.key.toString();
-    const node = nodeFromKey(REGISTRY_PREFIX, key);
-    if (!node || !isValidNodeName(node)) continue; // not a node's key: nothing of ours
-    const revision = Number(kv.mod_revision);
-    const entry = decodeStored("registry", RegistryEntrySchema, {
-      key,
-      value: kv.value.toString(),
-      revision,
-    });
-    if (!entry) continue;
-    if (entry.node !== node) {
-      invalidValues.report({ kind: "registry", key, revision, reason: `names node "${entry.node}"` });
-      continue;
-    }
-    views.push({ ...entry, history: entry.history.slice(-HISTORY_LIMIT) });
+/**
+ * A registry key's view, or undefined: a key that is not a node's is nothing of ours; a
+ * value that does not decode, or names another node than its key, is reported once.
+ */
+export function decodeRegistryEntry(stored: StoredKv): NodeView | undefined {
+  const node = nodeNameFromKey(REGISTRY_PREFIX, stored.key);
+  if (!node) return undefined;
+  const entry = decodeStored("registry", RegistryEntrySchema, stored);
+  if (!entry) return undefined;
+  if (entry.node !== node) {
+    const { key, revision } = stored;
+    invalidValues.report({ kind: "registry", key, revision, reason: `names node "${entry.node}"` });
+    return undefined;
   }
-  return views;
+  return { ...entry, node, history: entry.history.slice(-HISTORY_LIMIT) };
+}
+
+export async function loadRegistry(client: Etcd3): Promise<NodeView[]> {
+  const { items } = await listOnce(etcdKvSource(client), { prefix: REGISTRY_PREFIX }, decodeRegistryEntry);
+  return items.flatMap((item) => item.value ?? []);
 }
 
 export class RegistryWriter {
-  private readonly pending = new Map<string, NodeView>();
+  private readonly pending = new Map<NodeName, NodeView>();
   private flushing: Promise<void> | undefined;
   private readonly stop = new AbortController();
 
@@ -97,7 +98,7 @@ export class RegistryWriter {
   }
 
   /** A forgotten node's queued write must not bring its entry back. */
-  discard(node: string): void {
+  discard(node: NodeName): void {
     this.pending.delete(node);
   }
 

@@ -15,7 +15,7 @@ import {
 } from "etcd3";
 import { FleetwatchError, ValidationError } from "../shared/errors.ts";
 import { configKey, DEFAULT_CONFIG_KEY, heartbeatKey, metricsKey, PREFIX } from "../shared/keys.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import { type NodeName, nodeNameProblem, parseNodeName } from "../shared/node-name.ts";
 import { MANAGER_USER, ROOT_USER } from "./certs.ts";
 
 export const MANAGER_ROLE = "fleetwatch-manager";
@@ -28,7 +28,7 @@ export interface RoleSpec {
 }
 
 /** Pure: the manager's role and one role per node, as granted in etcd. */
-export function fleetRoles(nodes: string[]): RoleSpec[] {
+export function fleetRoles(nodes: NodeName[]): RoleSpec[] {
   return [
     {
       role: MANAGER_ROLE,
@@ -50,6 +50,15 @@ export function fleetRoles(nodes: string[]): RoleSpec[] {
   ];
 }
 
+/** The `--nodes` boundary: every name parsed, or a ValidationError naming the first bad one. */
+function parseNodeUsers(nodes: string[]): NodeName[] {
+  return nodes.map((node) => {
+    const problem = nodeUserProblem(node);
+    if (problem !== undefined) throw new ValidationError(`--nodes: ${problem}`, "nodes");
+    return parseNodeName(node); // cannot throw: nodeUserProblem checked the name first
+  });
+}
+
 /** Pure: why `node` cannot get an etcd user of its own, if it cannot. */
 export function nodeUserProblem(node: string): string | undefined {
   const problem = nodeNameProblem(node);
@@ -63,11 +72,8 @@ export function nodeUserProblem(node: string): string | undefined {
  * Creates users and roles and enables auth. Returns one line per change for the console.
  * Users get a random password nobody keeps: they authenticate with certificates only.
  */
-export async function setupAuth(client: Etcd3, nodes: string[]): Promise<string[]> {
-  for (const node of nodes) {
-    const problem = nodeUserProblem(node);
-    if (problem) throw new ValidationError(`--nodes: ${problem}`, "nodes");
-  }
+export async function setupAuth(client: Etcd3, rawNodes: string[]): Promise<string[]> {
+  const nodes = parseNodeUsers(rawNodes);
   const lines: string[] = [];
   try {
     if (await createUser(client, ROOT_USER)) lines.push(`created user ${ROOT_USER}`);
@@ -98,11 +104,8 @@ export async function setupAuth(client: Etcd3, nodes: string[]): Promise<string[
  * reported, not an error. Run with the root certificate. Revoking the certificate is
  * `ctl certs revoke` (src/security/crl.ts): without it the certificate still connects.
  */
-export async function removeNodeAuth(client: Etcd3, nodes: string[]): Promise<string[]> {
-  for (const node of nodes) {
-    const problem = nodeUserProblem(node);
-    if (problem) throw new ValidationError(`--nodes: ${problem}`, "nodes");
-  }
+export async function removeNodeAuth(client: Etcd3, rawNodes: string[]): Promise<string[]> {
+  const nodes = parseNodeUsers(rawNodes);
   const lines: string[] = [];
   try {
     for (const node of nodes) {

@@ -15,6 +15,7 @@ import type { Clock } from "../shared/clock.ts";
 import { metricsKey } from "../shared/keys.ts";
 import type { LeaseKeeper } from "../shared/lease-keeper.ts";
 import type { Limiter } from "../shared/limiter.ts";
+import type { NodeName } from "../shared/node-name.ts";
 import { encodeSample } from "../shared/sample.ts";
 import type { ConfigAck, EffectiveConfig } from "../shared/schema.ts";
 import type { SharedConfigWatch } from "./shared-config-watch.ts";
@@ -69,7 +70,7 @@ export class SimNode {
   private readonly sampler = new SyntheticSampler();
 
   constructor(
-    readonly name: string,
+    readonly name: NodeName,
     private readonly fleet: SimFleetOptions,
   ) {
     const { client, keeper, clock, ttlS } = fleet;
@@ -169,7 +170,7 @@ export class SimFleet {
   constructor(private readonly options: SimFleetOptions) {}
 
   /** Starts `names` in paced batches; resolves once every node is up. */
-  async start(names: string[]): Promise<void> {
+  async start(names: NodeName[]): Promise<void> {
     const { batchSize } = this.options;
     for (let i = 0; i < names.length; i += batchSize) {
       const batch = names.slice(i, i + batchSize).map((name) => this.create(name));
@@ -183,7 +184,7 @@ export class SimFleet {
   }
 
   /** Starts one node again (after a crash or leave) under the same name. */
-  async restart(name: string): Promise<void> {
+  async restart(name: NodeName): Promise<void> {
     await this.startNode(this.create(name));
   }
 
@@ -210,7 +211,7 @@ export class SimFleet {
     else for (const n of nodes) n.crash();
   }
 
-  private create(name: string): SimNode {
+  private create(name: NodeName): SimNode {
     const node = new SimNode(name, this.options);
     this.nodes.set(name, node);
     return node;

@@ -9,7 +9,7 @@ import { createEtcdClient } from "../shared/etcd.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { Limiter } from "../shared/limiter.ts";
 import { createLogger } from "../shared/log.ts";
-import { nodeNameProblem } from "../shared/node-name.ts";
+import { checkNodeName, type NodeName } from "../shared/node-name.ts";
 import type { CommonOptions } from "../shared/options.ts";
 import { loadEtcdTls } from "../shared/tls-files.ts";
 import { type ConfigWatchMode, type SimEvent, SimFleet } from "./fleet.ts";
@@ -37,10 +37,17 @@ export interface SimOptions extends CommonOptions {
   leaveOnExit: boolean;
 }
 
+/** `<prefix><n>` for every simulated node, parsed once here (the prefix is the user's). */
+function simNodeNames(opts: SimOptions): NodeName[] {
+  return Array.from({ length: opts.nodes }, (_, i) => {
+    const checked = checkNodeName(`${opts.namePrefix}${opts.startIndex + i}`);
+    if (!checked.ok) throw new ValidationError(`${checked.problem} (check --name-prefix)`, "name-prefix");
+    return checked.name;
+  });
+}
+
 export async function runSim(opts: SimOptions): Promise<void> {
-  const names = Array.from({ length: opts.nodes }, (_, i) => `${opts.namePrefix}${opts.startIndex + i}`);
-  const problem = names.map(nodeNameProblem).find((p) => p !== undefined);
-  if (problem) throw new ValidationError(`${problem} (check --name-prefix)`, "name-prefix");
+  const names = simNodeNames(opts);
 
   const log = createLogger(opts.logFormat, opts.logLevel, "sim");
   const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -85,7 +92,7 @@ export async function runSim(opts: SimOptions): Promise<void> {
     }, ms);
     timers.add(t);
   };
-  const scheduleRestart = (node: string) => {
+  const scheduleRestart = (node: NodeName) => {
     if (opts.restartAfter === undefined) return;
     later(opts.restartAfter * 1000, () => {
       if (stopping) return;
@@ -94,14 +101,14 @@ export async function runSim(opts: SimOptions): Promise<void> {
         .catch((err: unknown) => log.warn({ node, err: errorMessage(err) }, "restart failed"));
     });
   };
-  const crash = (node: string) => {
+  const crash = (node: NodeName) => {
     const ev = fleet.crash(node);
     if (!ev) return say(`[Sim] ${node} is not running; nothing to crash`);
     emit(ev);
     if (!opts.events) say(`[Sim] Crashed ${node} (lease left to expire)`);
     scheduleRestart(node);
   };
-  const leave = async (node: string) => {
+  const leave = async (node: NodeName) => {
     const ev = await fleet.leave(node).catch((err: unknown) => {
       log.warn({ node, err: errorMessage(err) }, "leave failed");
       return undefined;
@@ -149,8 +156,13 @@ export async function runSim(opts: SimOptions): Promise<void> {
   if (opts.control) {
     const rl = createInterface({ input: process.stdin });
     rl.on("line", (line) => {
-      const [cmd, node] = line.trim().split(/\s+/);
-      if (cmd === "stop") void stop("stop command");
+      const [cmd, raw] = line.trim().split(/\s+/);
+      // The stdin boundary: a node argument is parsed once, here.
+      const checked = raw === undefined ? undefined : checkNodeName(raw);
+      const node = checked?.ok ? checked.name : undefined;
+      const takesNode = cmd === "crash" || cmd === "leave" || cmd === "restart";
+      if (takesNode && checked && !checked.ok) say(`[Sim] ${checked.problem}`);
+      else if (cmd === "stop") void stop("stop command");
       else if (cmd === "crash" && node) crash(node);
       else if (cmd === "leave" && node) void leave(node);
       else if (cmd === "restart" && node)

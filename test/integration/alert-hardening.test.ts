@@ -7,6 +7,7 @@ import { after, afterEach, before, test } from "node:test";
 import { Etcd3 } from "etcd3";
 import { webhookId } from "../../src/manager/alerts/outbox.ts";
 import { alertKey } from "../../src/manager/alerts/record.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import { deadLine, startAgent, startServer, stopAll } from "./fleet.ts";
 import { type EtcdCluster, freePort, startEtcd, waitFor } from "./harness/index.ts";
 
@@ -135,12 +136,12 @@ test("a receiver's response body is read at most a few KiB, then dropped", async
     pump();
   });
   const now = Date.now();
-  await client.put(alertKey("body-1", 7)).value(JSON.stringify(record("body-1", 7, now)));
+  await client.put(alertKey(nodeName("body-1"), 7)).value(JSON.stringify(record("body-1", 7, now)));
   const server = await startServer(etcd.endpoints, ["--alert-webhook", hook]);
   await server.waitForLine(/now leading/, { timeoutMs: 20_000 });
   await waitFor(
     async () => {
-      const value = await client.get(alertKey("body-1", 7)).string();
+      const value = await client.get(alertKey(nodeName("body-1"), 7)).string();
       return (
         value !== null && (JSON.parse(value) as { delivered: string[] }).delivered.includes(webhookId(hook))
       );
@@ -165,12 +166,12 @@ test("redirects are never followed: a 307 is a failure, retried, and the target 
     redirects++;
     res.writeHead(307, { location: target }).end();
   });
-  await client.put(alertKey("redir-1", 9)).value(JSON.stringify(record("redir-1", 9, Date.now())));
+  await client.put(alertKey(nodeName("redir-1"), 9)).value(JSON.stringify(record("redir-1", 9, Date.now())));
   const server = await startServer(etcd.endpoints, ["--alert-webhook", hook]);
   await server.waitForLine(/now leading/, { timeoutMs: 20_000 });
   await waitFor(() => redirects >= 2, { timeoutMs: 15_000, message: "the redirecting receiver retried" });
   assert.equal(targetHits, 0, "the redirect target was never contacted");
-  const stored = JSON.parse((await client.get(alertKey("redir-1", 9)).string()) ?? "{}") as {
+  const stored = JSON.parse((await client.get(alertKey(nodeName("redir-1"), 9)).string()) ?? "{}") as {
     delivered: string[];
   };
   assert.deepEqual(stored.delivered, []);
@@ -196,7 +197,9 @@ test("2,000 undelivered records against a receiver answering 500: concurrent POS
     const ops = [];
     for (let i = base; i < base + 100; i++) {
       ops.push(
-        client.put(alertKey(`flood-${i}`, 10 + i)).value(JSON.stringify(record(`flood-${i}`, 10 + i, now))),
+        client
+          .put(alertKey(nodeName(`flood-${i}`), 10 + i))
+          .value(JSON.stringify(record(`flood-${i}`, 10 + i, now))),
       );
     }
     await Promise.all(ops.map((op) => op.exec()));
@@ -219,19 +222,19 @@ test("undelivered records are pruned on the same 7-day rule as delivered ones", 
   const now = Date.now();
   const id = webhookId(hook);
   await client
-    .put(alertKey("old-undelivered", 5))
+    .put(alertKey(nodeName("old-undelivered"), 5))
     .value(JSON.stringify(record("old-undelivered", 5, now - 8 * DAY)));
   await client
-    .put(alertKey("old-delivered", 6))
+    .put(alertKey(nodeName("old-delivered"), 6))
     .value(JSON.stringify(record("old-delivered", 6, now - 8 * DAY, [id])));
-  await client.put(alertKey("fresh", 7)).value(JSON.stringify(record("fresh", 7, now - 6 * DAY)));
+  await client.put(alertKey(nodeName("fresh"), 7)).value(JSON.stringify(record("fresh", 7, now - 6 * DAY)));
   const server = await startServer(etcd.endpoints, ["--alert-webhook", hook]);
   await server.waitForLine(/now leading/, { timeoutMs: 20_000 });
   await waitFor(async () => (await outboxKeys()).length === 1, {
     timeoutMs: 15_000,
     message: "the old records pruned",
   });
-  assert.deepEqual(await outboxKeys(), [alertKey("fresh", 7)]);
+  assert.deepEqual(await outboxKeys(), [alertKey(nodeName("fresh"), 7)]);
 });
 
 test("a firing record left behind by an older manager (its resolution already delivered) is dropped, not sent after it", async () => {
@@ -242,14 +245,16 @@ test("a firing record left behind by an older manager (its resolution already de
   });
   const id = webhookId(hook);
   const now = Date.now();
-  await client.put(alertKey("stale-1", 20)).value(JSON.stringify(record("stale-1", 20, now - 60_000)));
+  await client
+    .put(alertKey(nodeName("stale-1"), 20))
+    .value(JSON.stringify(record("stale-1", 20, now - 60_000)));
   const recovered = { ...record("stale-1", 30, now - 30_000, [id]), kind: "RECOVERED", state: "ALIVE" };
-  await client.put(alertKey("stale-1", 30)).value(JSON.stringify(recovered));
+  await client.put(alertKey(nodeName("stale-1"), 30)).value(JSON.stringify(recovered));
   const server = await startServer(etcd.endpoints, ["--alert-webhook", hook]);
   await server.waitForLine(/now leading/, { timeoutMs: 20_000 });
   await waitFor(
     async () => {
-      const value = await client.get(alertKey("stale-1", 20)).string();
+      const value = await client.get(alertKey(nodeName("stale-1"), 20)).string();
       return value !== null && (JSON.parse(value) as { dropped?: string[] }).dropped?.includes(id) === true;
     },
     { timeoutMs: 15_000, message: "the stale DEAD record marked dropped" },

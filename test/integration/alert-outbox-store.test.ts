@@ -6,6 +6,7 @@ import { Etcd3, type ICompare } from "etcd3";
 import pino from "pino";
 import { OutboxStore, RECORD_RETENTION_MS } from "../../src/manager/alerts/outbox-store.ts";
 import { type AlertRecord, alertKey } from "../../src/manager/alerts/record.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import { type EtcdCluster, startEtcd } from "./harness/index.ts";
 
 let etcd: EtcdCluster;
@@ -27,7 +28,7 @@ const termGuard = (term: number): ICompare => ({
   create_revision: term,
 });
 const record = (node: string, revision: number, at: number): AlertRecord => ({
-  node,
+  node: nodeName(node),
   kind: "DEAD",
   state: "DEAD",
   reason: "TTL expired",
@@ -54,11 +55,11 @@ test("outbox writes are guarded by the leader's term: a deposed leader writes no
   // An older term (the leader key was re-created since) and no term at all: refused.
   assert.equal(await store(term - 1).create(record("g-1", 5, now), false), undefined);
   assert.equal(await store(undefined).create(record("g-1", 5, now), false), undefined);
-  assert.equal(await client.get(alertKey("g-1", 5)).string(), null, "nothing written");
+  assert.equal(await client.get(alertKey(nodeName("g-1"), 5)).string(), null, "nothing written");
 
   // The current term: written, and marks persist.
   const created = await store(term).create(record("g-1", 5, now), false);
-  assert.equal(created?.key, alertKey("g-1", 5));
+  assert.equal(created?.key, alertKey(nodeName("g-1"), 5));
   assert.ok(created);
   created.record.delivered.push("hook-a");
   await store(term).mark(created, signal);
@@ -70,13 +71,13 @@ test("outbox writes are guarded by the leader's term: a deposed leader writes no
 
   // Pruning: an expired record survives a deposed leader and goes with the current one.
   const old = record("g-2", 6, now - RECORD_RETENTION_MS - 1000);
-  await client.put(alertKey("g-2", 6)).value(JSON.stringify(old));
+  await client.put(alertKey(nodeName("g-2"), 6)).value(JSON.stringify(old));
   await store(term - 1).loadAndPrune(now, signal);
-  assert.notEqual(await client.get(alertKey("g-2", 6)).string(), null);
+  assert.notEqual(await client.get(alertKey(nodeName("g-2"), 6)).string(), null);
   const kept = await store(term).loadAndPrune(now, signal);
-  assert.equal(await client.get(alertKey("g-2", 6)).string(), null);
+  assert.equal(await client.get(alertKey(nodeName("g-2"), 6)).string(), null);
   assert.deepEqual(
     kept.map((s) => s.key),
-    [alertKey("g-1", 5)],
+    [alertKey(nodeName("g-1"), 5)],
   );
 });

@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { Etcd3 } from "etcd3";
 import { ConfigService } from "../../src/config/service.ts";
 import { configKey, DEFAULT_CONFIG_KEY } from "../../src/shared/keys.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import { type CtlRun, runCtl } from "./fleet.ts";
 import {
   type EtcdCluster,
@@ -53,7 +54,8 @@ async function consoleCommand(line: string, expect: RegExp): Promise<string> {
 }
 
 /** mod_revision and value of a key, and the number of kept versions: what "unchanged" means. */
-async function snapshotOf(node: string) {
+async function snapshotOf(raw: string) {
+  const node = nodeName(raw);
   const res = await client.get(configKey(node)).exec();
   const kv = res.kvs[0];
   const versions = await new ConfigService(client, { now: () => Date.now() }).history({ kind: "node", node });
@@ -153,7 +155,7 @@ describe("configuration management on real etcd", () => {
     const results = await Promise.allSettled(
       [6, 7, 8, 9].map((interval) =>
         svc.set(
-          { kind: "node", node: "n1" },
+          { kind: "node", node: nodeName("n1") },
           { interval },
           { author: "race", expectedRevision: afterWrite.revision },
         ),
@@ -228,7 +230,10 @@ describe("configuration management on real etcd", () => {
 
     // Many targets through the service: batches fit etcd's default --max-txn-ops (128).
     const svc = new ConfigService(client, { now: () => Date.now() });
-    const targets = Array.from({ length: 300 }, (_, i) => ({ kind: "node" as const, node: `bulk-${i}` }));
+    const targets = Array.from({ length: 300 }, (_, i) => ({
+      kind: "node" as const,
+      node: nodeName(`bulk-${i}`),
+    }));
     const t0 = Date.now();
     const outcomes = await svc.setMany(targets, { interval: 30 }, { author: "bulk", merge: true });
     const revisions = new Set(outcomes.map((o) => (o.ok ? o.result.revision : -1)));
@@ -340,9 +345,9 @@ describe("configuration management on real etcd", () => {
     // rejection at a time (its own override's before the default's).
     const garbage: [string, string, RegExp][] = [
       [DEFAULT_CONFIG_KEY, '{"metrics":["cpu","cpu"]}', /lists a metric more than once/],
-      [configKey("n1"), "garbage", /not valid JSON/],
-      [configKey("n1"), '{"interval":5,"colour":"red"}', /unknown field "colour"/],
-      [configKey("n1"), '{"interval":-1}', /interval: must be at least 1/],
+      [configKey(nodeName("n1")), "garbage", /not valid JSON/],
+      [configKey(nodeName("n1")), '{"interval":5,"colour":"red"}', /unknown field "colour"/],
+      [configKey(nodeName("n1")), '{"interval":-1}', /interval: must be at least 1/],
     ];
     for (const [key, value, reason] of garbage) {
       const from = agent.stdout.length;

@@ -4,8 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Etcd3 } from "etcd3";
-import { ConfigService } from "../../src/config/service.ts";
+import { ConfigService, type ConfigTarget } from "../../src/config/service.ts";
 import { configKey, DEFAULT_CONFIG_KEY, heartbeatKey } from "../../src/shared/keys.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import { type CtlRun, runCtl } from "./fleet.ts";
 import {
   type EtcdCluster,
@@ -35,7 +36,7 @@ async function ctlJson<T = Record<string, unknown>>(
 const svc = () => new ConfigService(client, { now: () => Date.now() });
 
 /** mod_revision and value of a key, and the number of kept versions: what "unchanged" means. */
-async function snapshotOf(key: string, target: { kind: "node"; node: string } | { kind: "default" }) {
+async function snapshotOf(key: string, target: ConfigTarget) {
   const kv = (await client.get(key).exec()).kvs[0];
   return {
     value: kv?.value.toString(),
@@ -72,7 +73,7 @@ describe("ctl config diff exits non-zero unless the node is in sync", () => {
     assert.equal(set.code, 0);
     // A heartbeat acknowledging an older override revision (as an agent mid-update would).
     const lease = client.lease(30, { autoKeepAlive: false });
-    await lease.put(heartbeatKey("stale")).value(
+    await lease.put(heartbeatKey(nodeName("stale"))).value(
       JSON.stringify({
         status: "alive",
         ts: Math.floor(Date.now() / 1000),
@@ -107,7 +108,7 @@ describe("ctl config diff exits non-zero unless the node is in sync", () => {
     assert.match(inSync.stdout, /^a1 \(ALIVE\): in-sync/);
     assert.equal((await ctlJson("config", "diff", "a1")).code, 0);
 
-    await client.put(configKey("a1")).value("garbage");
+    await client.put(configKey(nodeName("a1"))).value("garbage");
     let last: CtlRun | undefined;
     await waitFor(
       async () => {
@@ -134,7 +135,7 @@ describe("ctl config remove", () => {
       { args: ["bad/name"], err: /contains "\/"/ },
       { args: ["a1", "--expect-revision", "-3"], err: /expect-revision must be a whole number/ },
     ];
-    const before = await snapshotOf(configKey("a1"), { kind: "node", node: "a1" });
+    const before = await snapshotOf(configKey(nodeName("a1")), { kind: "node", node: nodeName("a1") });
     for (const c of cases) {
       const run = await ctl("config", "remove", ...c.args);
       assert.equal(run.code, 2, `${c.args.join(" ")}: ${run.stderr.join("\n")}`);
@@ -142,25 +143,31 @@ describe("ctl config remove", () => {
       assert.match(run.stderr[0] as string, c.err);
       assert.equal(run.stdout, "");
     }
-    assert.deepEqual(await snapshotOf(configKey("a1"), { kind: "node", node: "a1" }), before);
-    assert.equal((await svc().history({ kind: "node", node: "nothing-here" })).length, 0);
+    assert.deepEqual(
+      await snapshotOf(configKey(nodeName("a1")), { kind: "node", node: nodeName("a1") }),
+      before,
+    );
+    assert.equal((await svc().history({ kind: "node", node: nodeName("nothing-here") })).length, 0);
   });
 
   it("CAS: a stale --expect-revision is a conflict (exit 3), nothing written", async () => {
-    const before = await snapshotOf(configKey("a1"), { kind: "node", node: "a1" });
+    const before = await snapshotOf(configKey(nodeName("a1")), { kind: "node", node: nodeName("a1") });
     assert.ok(before.revision > 0);
     const run = await ctl("config", "remove", "a1", "--expect-revision", String(before.revision - 1));
     assert.equal(run.code, 3, run.stderr.join("\n"));
     assert.equal(run.stderr.length, 1);
     assert.match(run.stderr[0] as string, /conflict: \/monitor\/config\/a1 changed since revision \d+/);
-    assert.deepEqual(await snapshotOf(configKey("a1"), { kind: "node", node: "a1" }), before);
+    assert.deepEqual(
+      await snapshotOf(configKey(nodeName("a1")), { kind: "node", node: nodeName("a1") }),
+      before,
+    );
   });
 
   it("removes the override with the right revision, records a version, and the agent falls back to the default", async () => {
     const agent = procs.find((p) => p.name === "a1") as FleetwatchProcess;
     const setDefault = await ctl("config", "set", "--default", "--interval", "7", "--wait", "15");
     assert.equal(setDefault.code, 0, setDefault.stderr.join("\n"));
-    const before = await snapshotOf(configKey("a1"), { kind: "node", node: "a1" });
+    const before = await snapshotOf(configKey(nodeName("a1")), { kind: "node", node: nodeName("a1") });
     const from = agent.stdout.length;
     const run = await ctl("config", "remove", "a1", "--expect-revision", String(before.revision));
     assert.equal(run.code, 0, run.stderr.join("\n"));
@@ -168,10 +175,10 @@ describe("ctl config remove", () => {
       run.stdout,
       /^Removed \/monitor\/config\/a1: removes the override: a1 runs the fleet default \(revision \d+, version \d+\)$/,
     );
-    const afterRemove = await snapshotOf(configKey("a1"), { kind: "node", node: "a1" });
+    const afterRemove = await snapshotOf(configKey(nodeName("a1")), { kind: "node", node: nodeName("a1") });
     assert.equal(afterRemove.value, undefined, "key deleted");
     assert.equal(afterRemove.versions, before.versions + 1);
-    const newest = (await svc().history({ kind: "node", node: "a1" })).at(-1);
+    const newest = (await svc().history({ kind: "node", node: nodeName("a1") })).at(-1);
     assert.equal(newest?.value, null);
     assert.match(newest?.author ?? "", /^ctl:/);
 
@@ -191,7 +198,7 @@ describe("ctl config remove", () => {
   });
 
   it("--json and --default", async () => {
-    await svc().set({ kind: "node", node: "r1" }, { interval: 9 }, { author: "test" });
+    await svc().set({ kind: "node", node: nodeName("r1") }, { interval: 9 }, { author: "test" });
     const { code, json } = await ctlJson<{
       key: string;
       revision: number;
@@ -203,7 +210,7 @@ describe("ctl config remove", () => {
     assert.equal(json.key, "/monitor/config/r1");
     assert.equal(json.version, 2);
     assert.equal(json.removed, true);
-    assert.equal((await client.get(configKey("r1")).string()) ?? undefined, undefined);
+    assert.equal((await client.get(configKey(nodeName("r1"))).string()) ?? undefined, undefined);
 
     const before = await snapshotOf(DEFAULT_CONFIG_KEY, { kind: "default" });
     const run = await ctl("config", "remove", "--default", "--expect-revision", String(before.revision));
@@ -218,7 +225,7 @@ describe("ctl config remove", () => {
 describe("rollback to a version that removed the override", () => {
   it("says it removes the override (not `{}`), deletes the key, and records the rollback", async () => {
     // r1: v1 {interval: 9}, v2 removed (previous test). Set v3, then roll back to v2.
-    await svc().set({ kind: "node", node: "r1" }, { interval: 5 }, { author: "test" });
+    await svc().set({ kind: "node", node: nodeName("r1") }, { interval: 5 }, { author: "test" });
     const run = await ctl("config", "rollback", "r1", "--to", "2");
     assert.equal(run.code, 0, run.stderr.join("\n"));
     assert.match(
@@ -226,8 +233,8 @@ describe("rollback to a version that removed the override", () => {
       /^Rolled back \/monitor\/config\/r1 to version 2: removes the override: r1 runs the fleet default \(revision \d+, new version 4\)$/,
     );
     assert.doesNotMatch(run.stdout, /\{\}/);
-    assert.equal(await client.get(configKey("r1")).string(), null);
-    const newest = (await svc().history({ kind: "node", node: "r1" })).at(-1);
+    assert.equal(await client.get(configKey(nodeName("r1"))).string(), null);
+    const newest = (await svc().history({ kind: "node", node: nodeName("r1") })).at(-1);
     assert.deepEqual(
       { value: newest?.value, rollbackOf: newest?.rollbackOf },
       { value: null, rollbackOf: 2 },

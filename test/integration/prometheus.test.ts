@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { parse } from "yaml";
 import { configKey } from "../../src/shared/keys.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import { dashboardExpressions, grafanaToPromQL } from "../unit/grafana-expressions.ts";
 import { promtool } from "../unit/promtool.ts";
 import { deadLine, runCtl, startAgent, startServer, stopAll } from "./fleet.ts";
@@ -112,7 +113,7 @@ test("Prometheus: promtool check metrics on a live /metrics, a real Prometheus s
   await server.waitForLine(/Node prom-left LEFT/, { timeoutMs: 30_000 });
   const put = spawnProcess(
     "etcdctl",
-    ["--endpoints", etcd.endpoints, "put", configKey("prom-rejects"), '{"interval": "soon"}'],
+    ["--endpoints", etcd.endpoints, "put", configKey(nodeName("prom-rejects")), '{"interval": "soon"}'],
     { name: "etcdctl put" },
   );
   assert.equal((await put.exited).code, 0);

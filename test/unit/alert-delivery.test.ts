@@ -14,6 +14,7 @@ import { type AlertRecord, decodeRecord, recordFor } from "../../src/manager/ale
 import { batchIdempotencyKey, webhookBody } from "../../src/manager/alerts/webhook-format.ts";
 import type { NodeView } from "../../src/manager/liveness.ts";
 import { Limiter } from "../../src/shared/limiter.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 
 describe("labelFingerprint: as Alertmanager computes it", () => {
   // Values returned by a real Alertmanager (GET /api/v2/alerts) for these label sets; the
@@ -36,7 +37,7 @@ describe("labelFingerprint: as Alertmanager computes it", () => {
 });
 
 const base: AlertRecord = {
-  node: "n1",
+  node: nodeName("n1"),
   kind: "DEAD",
   state: "DEAD",
   reason: "TTL expired",
@@ -120,7 +121,7 @@ describe("nextForHook: per-node order to one receiver", () => {
 });
 
 const view = (history: NodeView["history"]): NodeView => ({
-  node: "web-1",
+  node: nodeName("web-1"),
   state: history.at(-1)?.state ?? "ALIVE",
   since: history.at(-1)?.at ?? 0,
   firstSeen: 0,
@@ -181,7 +182,11 @@ describe("alertmanagerAlerts: the set pushed to Alertmanager", () => {
 });
 
 describe("grouped webhook bodies (--alert-group-wait)", () => {
-  const records = Array.from({ length: 200 }, (_, i) => ({ ...base, node: `n${i}`, revision: 100 + i }));
+  const records = Array.from({ length: 200 }, (_, i) => ({
+    ...base,
+    node: nodeName(`n${i}`),
+    revision: 100 + i,
+  }));
   it("200 deaths are one Alertmanager-format body with 200 alerts", () => {
     const body = webhookBody(records, "alertmanager", "") as {
       status: string;

@@ -13,12 +13,13 @@ import { WEBHOOK_FORMATS } from "../../src/manager/alerts/options.ts";
 import { type AlertRecord, alertKind, idempotencyKey } from "../../src/manager/alerts/record.ts";
 import { dashboardUrl, slackEscape, webhookBody } from "../../src/manager/alerts/webhook-format.ts";
 import type { NodeState } from "../../src/manager/liveness.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 
 const AT = Date.UTC(2025, 10, 26, 4, 6, 40); // 2025-11-26T04:06:40.000Z
 const URL_BASE = "http://127.0.0.1:8080";
 
 const rec = (over: Partial<AlertRecord> = {}): AlertRecord => ({
-  node: "web-1",
+  node: nodeName("web-1"),
   kind: "DEAD",
   state: "DEAD",
   reason: "TTL expired",
@@ -91,7 +92,7 @@ describe("alertKind: which transitions alert", () => {
     it(`${c.from ?? "(new)"} -> ${c.to}: ${c.want ?? "no alert"}; with --alert-on-leave: ${c.onLeave ?? "no alert"}`, () => {
       const effect = {
         type: "transition",
-        node: "n",
+        node: nodeName("n"),
         from: c.from,
         to: c.to,
         reason: "r",
@@ -246,7 +247,10 @@ describe("Alertmanager webhook body (version 4)", () => {
   });
 
   it("the node is percent-encoded in the link; no dashboard (--http off) gives no link", () => {
-    assert.equal(am(rec({ node: "web_1.eu" })).alerts[0]?.generatorURL, `${URL_BASE}/nodes/web_1.eu`);
+    assert.equal(
+      am(rec({ node: nodeName("web_1.eu") })).alerts[0]?.generatorURL,
+      `${URL_BASE}/nodes/web_1.eu`,
+    );
     const off = am(DEAD, "");
     assert.equal(off.externalURL, "");
     assert.equal(off.alerts[0]?.generatorURL, "");
@@ -324,7 +328,7 @@ describe("helpers", () => {
     assert.deepEqual(WEBHOOK_FORMATS, ["alertmanager", "slack"]));
 
   it("idempotencyKey is <node>/<revision>", () => {
-    assert.equal(idempotencyKey({ node: "web-1", revision: 42 }), "web-1/42");
+    assert.equal(idempotencyKey({ node: nodeName("web-1"), revision: 42 }), "web-1/42");
   });
 
   const escapes: [string, string][] = [

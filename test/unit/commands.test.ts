@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type Command, HELP_TEXT, parseCommand, USAGE } from "../../src/manager/commands.ts";
-import { MAX_NODE_NAME_LENGTH } from "../../src/shared/node-name.ts";
+import { MAX_NODE_NAME_LENGTH, parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 
 const good: Array<{ line: string; expected: Command }> = [
   { line: "", expected: { type: "empty" } },
@@ -15,21 +15,24 @@ const good: Array<{ line: string; expected: Command }> = [
   { line: "Quit", expected: { type: "quit" } },
   { line: "nodes", expected: { type: "nodes" } },
   { line: "  NoDeS  ", expected: { type: "nodes" } },
-  { line: "history web-1", expected: { type: "history", node: "web-1" } },
-  { line: "HISTORY web-1", expected: { type: "history", node: "web-1" } },
-  { line: "update web-1 5", expected: { type: "update", node: "web-1", interval: 5 } },
-  { line: "Update web-1 5", expected: { type: "update", node: "web-1", interval: 5 } },
-  { line: "  update   web-1    5  ", expected: { type: "update", node: "web-1", interval: 5 } },
-  { line: "update\tweb-1\t2\r", expected: { type: "update", node: "web-1", interval: 2 } },
-  { line: "update web-1 1", expected: { type: "update", node: "web-1", interval: 1 } },
-  { line: "update web-1 86400", expected: { type: "update", node: "web-1", interval: 86_400 } },
-  { line: "update LAPTOP-UMVK4LFU 10", expected: { type: "update", node: "LAPTOP-UMVK4LFU", interval: 10 } },
-  { line: "update web_1.eu 10", expected: { type: "update", node: "web_1.eu", interval: 10 } },
+  { line: "history web-1", expected: { type: "history", node: nodeName("web-1") } },
+  { line: "HISTORY web-1", expected: { type: "history", node: nodeName("web-1") } },
+  { line: "update web-1 5", expected: { type: "update", node: nodeName("web-1"), interval: 5 } },
+  { line: "Update web-1 5", expected: { type: "update", node: nodeName("web-1"), interval: 5 } },
+  { line: "  update   web-1    5  ", expected: { type: "update", node: nodeName("web-1"), interval: 5 } },
+  { line: "update\tweb-1\t2\r", expected: { type: "update", node: nodeName("web-1"), interval: 2 } },
+  { line: "update web-1 1", expected: { type: "update", node: nodeName("web-1"), interval: 1 } },
+  { line: "update web-1 86400", expected: { type: "update", node: nodeName("web-1"), interval: 86_400 } },
+  {
+    line: "update LAPTOP-UMVK4LFU 10",
+    expected: { type: "update", node: nodeName("LAPTOP-UMVK4LFU"), interval: 10 },
+  },
+  { line: "update web_1.eu 10", expected: { type: "update", node: nodeName("web_1.eu"), interval: 10 } },
   // The node name keeps its case: only the command word is case-insensitive.
-  { line: "UPDATE Web-1 10", expected: { type: "update", node: "Web-1", interval: 10 } },
+  { line: "UPDATE Web-1 10", expected: { type: "update", node: nodeName("Web-1"), interval: 10 } },
   {
     line: "set web-1 interval=5",
-    expected: { type: "set", target: { kind: "node", node: "web-1" }, patch: { interval: 5 } },
+    expected: { type: "set", target: { kind: "node", node: nodeName("web-1") }, patch: { interval: 5 } },
   },
   {
     line: "SET --default metrics=cpu,memory",
@@ -37,18 +40,22 @@ const good: Array<{ line: string; expected: Command }> = [
   },
   {
     line: "set web-1 interval=5 metrics=",
-    expected: { type: "set", target: { kind: "node", node: "web-1" }, patch: { interval: 5, metrics: [] } },
+    expected: {
+      type: "set",
+      target: { kind: "node", node: nodeName("web-1") },
+      patch: { interval: 5, metrics: [] },
+    },
   },
-  { line: "show web-1", expected: { type: "show", target: { kind: "node", node: "web-1" } } },
+  { line: "show web-1", expected: { type: "show", target: { kind: "node", node: nodeName("web-1") } } },
   { line: "Show --default", expected: { type: "show", target: { kind: "default" } } },
   {
     line: "rollback web-1 3",
-    expected: { type: "rollback", target: { kind: "node", node: "web-1" }, version: 3 },
+    expected: { type: "rollback", target: { kind: "node", node: nodeName("web-1") }, version: 3 },
   },
   { line: "rollback --default 1", expected: { type: "rollback", target: { kind: "default" }, version: 1 } },
   {
     line: `update ${"a".repeat(MAX_NODE_NAME_LENGTH)} 10`,
-    expected: { type: "update", node: "a".repeat(MAX_NODE_NAME_LENGTH), interval: 10 },
+    expected: { type: "update", node: nodeName("a".repeat(MAX_NODE_NAME_LENGTH)), interval: 10 },
   },
 ];
 

@@ -13,6 +13,7 @@ import {
 } from "../../src/config/service.ts";
 import { mergeConfig } from "../../src/shared/config-merge.ts";
 import { ValidationError } from "../../src/shared/errors.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import { MAX_CONFIG_BYTES } from "../../src/shared/schema.ts";
 
 function rejects(fn: () => unknown, pattern: RegExp, field?: string): void {
@@ -140,7 +141,10 @@ describe("targets, globs, versions, batching", () => {
     assert.throws(() => globToRegExp(""), ValidationError);
   });
   it("version keys sort as versions", () => {
-    assert.equal(versionKey({ kind: "node", node: "n" }, 7), "/monitor/config-history/n/0000000007");
+    assert.equal(
+      versionKey({ kind: "node", node: nodeName("n") }, 7),
+      "/monitor/config-history/n/0000000007",
+    );
     assert.ok(versionKey({ kind: "default" }, 10) > versionKey({ kind: "default" }, 9));
   });
   it("versionRanges", () => {

@@ -5,6 +5,7 @@ import { diffExit } from "../../src/cli/ctl/config.ts";
 import { EXIT } from "../../src/cli/ctl/run.ts";
 import type { Compliance } from "../../src/config/compliance.ts";
 import { describeRemoval } from "../../src/config/views.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 
 describe("diffExit", () => {
   const table: [Compliance, number][] = [
@@ -26,7 +27,7 @@ describe("diffExit", () => {
 describe("describeRemoval", () => {
   it("node and default", () => {
     assert.equal(
-      describeRemoval({ kind: "node", node: "web-1" }),
+      describeRemoval({ kind: "node", node: nodeName("web-1") }),
       "removes the override: web-1 runs the fleet default",
     );
     assert.equal(

@@ -6,10 +6,12 @@ import type { FleetNode } from "../../src/cli/ctl/fleet.ts";
 import { filterNodes } from "../../src/cli/ctl/nodes.ts";
 import { dueForForget } from "../../src/manager/auto-forget.ts";
 import { initialLiveness, type NodeView, reduce } from "../../src/manager/liveness.ts";
+import { consoleLines } from "../../src/manager/liveness-console.ts";
 import { parseDuration } from "../../src/shared/duration.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 
 const view = (node: string, state: NodeView["state"], since: number, revision = 10): NodeView => ({
-  node,
+  node: nodeName(node),
   state,
   since,
   firstSeen: 0,
@@ -29,12 +31,10 @@ describe("reducer: forget", () => {
     0,
   ).state;
   test("a DEAD node is dropped, with a console line and a forgotten effect", () => {
-    const r = reduce(start, { type: "forget", node: "a", revision: 20, by: "console" }, 5000);
-    assert.equal(r.state.nodes.has("a"), false);
-    assert.deepEqual(r.effects, [
-      { type: "print", line: "[x] Node a forgotten (was DEAD; by console)" },
-      { type: "forgotten", node: "a", from: "DEAD", by: "console" },
-    ]);
+    const r = reduce(start, { type: "forget", node: nodeName("a"), revision: 20, by: "console" }, 5000);
+    assert.equal(r.state.nodes.has(nodeName("a")), false);
+    assert.deepEqual(r.effects, [{ type: "forgotten", node: "a", from: "DEAD", by: "console" }]);
+    assert.deepEqual(r.effects.flatMap(consoleLines), ["[x] Node a forgotten (was DEAD; by console)"]);
   });
   test("an ALIVE node, an unknown node and a node that came back later are kept, without effects", () => {
     for (const [node, revision] of [
@@ -42,7 +42,7 @@ describe("reducer: forget", () => {
       ["zz", 20],
       ["c", 20],
     ] as const) {
-      const r = reduce(start, { type: "forget", node, revision, by: "x" }, 5000);
+      const r = reduce(start, { type: "forget", node: nodeName(node), revision, by: "x" }, 5000);
       assert.equal(r.state, start, node);
       assert.deepEqual(r.effects, []);
     }

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import type { Etcd3 } from "etcd3";
 import { Heartbeat } from "../../src/agent/heartbeat.ts";
 import type { LeaseKeeper, LeaseListener } from "../../src/shared/lease-keeper.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 
 /**
  * A tiny etcd: keys attached to leases, applied in the order the calls are made (one
@@ -68,7 +69,7 @@ test("a lease the keeper gave up on is revoked only after the keys moved to the 
   const heartbeat = new Heartbeat({
     client: etcd.client,
     keeper: etcd.keeper,
-    node: "n1",
+    node: nodeName("n1"),
     ttlS: 5,
     clock: { now: () => 0 },
     events: {
@@ -103,7 +104,7 @@ test("a config ack whose put fails is put again (else etcd keeps the old ack unt
   const heartbeat = new Heartbeat({
     client: etcd.client,
     keeper: etcd.keeper,
-    node: "n1",
+    node: nodeName("n1"),
     ttlS: 5,
     clock: { now: () => 0 },
     events: {

@@ -4,11 +4,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { DesiredState } from "../../src/config/compliance.ts";
-import { ConfigView } from "../../src/manager/http/config-view.ts";
+import { ConfigView, decodeConfigEntry, type StoredEntry } from "../../src/manager/http/config-view.ts";
 import { recentEvents, summarize } from "../../src/manager/http/fleet-view.ts";
 import type { MetricSample } from "../../src/manager/http/samples.ts";
 import type { NodeView, Transition } from "../../src/manager/liveness.ts";
-import type { WatchEvent } from "../../src/shared/resumable-watch.ts";
+import type { InformerEvent } from "../../src/shared/informer.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import type { ConfigAck } from "../../src/shared/schema.ts";
 
 const desired: DesiredState = {
@@ -24,7 +25,7 @@ const ack = (over: Partial<ConfigAck> = {}): ConfigAck => ({
   ...over,
 });
 const view = (over: Partial<NodeView> = {}): NodeView => ({
-  node: "web-1",
+  node: nodeName("web-1"),
   state: "ALIVE",
   since: 1000,
   firstSeen: 500,
@@ -171,9 +172,9 @@ describe("recentEvents: GET /api/events", () => {
     revision,
   });
   const views = [
-    view({ node: "b", history: [t("ALIVE", 100, 1), t("DEAD", 300, 5)] }),
-    view({ node: "a", history: [t("ALIVE", 100, 2), t("LEFT", 300, 6), t("ALIVE", 400, 8)] }),
-    view({ node: "c", history: [] }),
+    view({ node: nodeName("b"), history: [t("ALIVE", 100, 1), t("DEAD", 300, 5)] }),
+    view({ node: nodeName("a"), history: [t("ALIVE", 100, 2), t("LEFT", 300, 6), t("ALIVE", 400, 8)] }),
+    view({ node: nodeName("c"), history: [] }),
   ];
   const key = (e: { node: string; at: number; revision: number }) => `${e.node}@${e.at}/${e.revision}`;
   const table: { name: string; limit: number; node?: string; want: string[] }[] = [
@@ -193,8 +194,8 @@ describe("recentEvents: GET /api/events", () => {
 
   it("same time and revision: by node name", () => {
     const same = [
-      view({ node: "y", history: [t("DEAD", 1, 1)] }),
-      view({ node: "x", history: [t("DEAD", 1, 1)] }),
+      view({ node: nodeName("y"), history: [t("DEAD", 1, 1)] }),
+      view({ node: nodeName("x"), history: [t("DEAD", 1, 1)] }),
     ];
     assert.deepEqual(
       recentEvents(same, 10).map((e) => e.node),
@@ -214,10 +215,14 @@ describe("recentEvents: GET /api/events", () => {
 });
 
 describe("ConfigView: stored configs, desired config and apply lag (fake clock)", () => {
-  const put = (key: string, value: string, modRevision: number): WatchEvent => ({
-    type: "put",
+  // Stored text goes through the config feed's decoder, as in the server.
+  const stored = (key: string, value: string, modRevision: number) => ({
     key,
-    value,
+    value: decodeConfigEntry({ key, value, revision: modRevision }),
+  });
+  const put = (key: string, value: string, modRevision: number): InformerEvent<StoredEntry> => ({
+    type: "put",
+    ...stored(key, value, modRevision),
     modRevision,
     createRevision: modRevision,
   });
@@ -225,18 +230,18 @@ describe("ConfigView: stored configs, desired config and apply lag (fake clock)"
   it("desired merges built-in <- default <- override; invalid values count as absent", () => {
     const cv = new ConfigView(() => undefined);
     cv.onList([
-      { key: "/monitor/config/_default", value: '{"interval":30,"metrics":["cpu","load"]}', modRevision: 4 },
-      { key: "/monitor/config/web-1", value: '{"interval":5}', modRevision: 9 },
-      { key: "/monitor/config/web-2", value: "garbage", modRevision: 11 },
+      stored("/monitor/config/_default", '{"interval":30,"metrics":["cpu","load"]}', 4),
+      stored("/monitor/config/web-1", '{"interval":5}', 9),
+      stored("/monitor/config/web-2", "garbage", 11),
     ]);
     const table: [node: string, want: DesiredState][] = [
       ["web-1", { config: { interval: 5, metrics: ["cpu", "load"] }, nodeRevision: 9, defaultRevision: 4 }],
       ["web-2", { config: { interval: 30, metrics: ["cpu", "load"] }, nodeRevision: 11, defaultRevision: 4 }],
       ["web-3", { config: { interval: 30, metrics: ["cpu", "load"] }, nodeRevision: 0, defaultRevision: 4 }],
     ];
-    for (const [node, want] of table) assert.deepEqual(cv.desired(node), want, node);
-    assert.match(cv.entry("web-2")?.problem ?? "", /JSON/);
-    assert.equal(cv.entry("web-2")?.value, undefined);
+    for (const [node, want] of table) assert.deepEqual(cv.desired(nodeName(node)), want, node);
+    assert.match(cv.entry(nodeName("web-2"))?.problem ?? "", /JSON/);
+    assert.equal(cv.entry(nodeName("web-2"))?.value, undefined);
   });
 
   it("nodeOf: the node of a config key, undefined for the default", () => {
@@ -252,11 +257,11 @@ describe("ConfigView: stored configs, desired config and apply lag (fake clock)"
       "/monitor/config/web-1",
     ]);
     now += 300;
-    cv.onAck("web-1", ack({ nodeRevision: 19 }), now); // older revision: not yet
+    cv.onAck(nodeName("web-1"), ack({ nodeRevision: 19 }), now); // older revision: not yet
     assert.deepEqual(lags, []);
     now += 200;
-    cv.onAck("web-1", ack({ nodeRevision: 20 }), now);
-    cv.onAck("web-1", ack({ nodeRevision: 20 }), now + 1000); // repeated ack: not counted again
+    cv.onAck(nodeName("web-1"), ack({ nodeRevision: 20 }), now);
+    cv.onAck(nodeName("web-1"), ack({ nodeRevision: 20 }), now + 1000); // repeated ack: not counted again
     assert.deepEqual(lags, [0.5]);
   });
 
@@ -264,7 +269,11 @@ describe("ConfigView: stored configs, desired config and apply lag (fake clock)"
     const lags: number[] = [];
     const cv = new ConfigView((s) => lags.push(s));
     cv.onEvents([put("/monitor/config/web-1", "garbage", 20)], 0);
-    cv.onAck("web-1", ack({ nodeRevision: 20, rejected: { key: "k", revision: 20, reason: "bad" } }), 100);
+    cv.onAck(
+      nodeName("web-1"),
+      ack({ nodeRevision: 20, rejected: { key: "k", revision: 20, reason: "bad" } }),
+      100,
+    );
     assert.deepEqual(lags, []);
   });
 
@@ -272,12 +281,12 @@ describe("ConfigView: stored configs, desired config and apply lag (fake clock)"
     const lags: number[] = [];
     const cv = new ConfigView((s) => lags.push(s));
     cv.onEvents([put("/monitor/config/_default", '{"interval":30}', 30)], 0);
-    cv.onAck("a", ack({ defaultRevision: 30 }), 1000);
-    cv.onAck("a", ack({ defaultRevision: 30 }), 2000);
-    cv.onAck("b", ack({ defaultRevision: 31 }), 3000);
+    cv.onAck(nodeName("a"), ack({ defaultRevision: 30 }), 1000);
+    cv.onAck(nodeName("a"), ack({ defaultRevision: 30 }), 2000);
+    cv.onAck(nodeName("b"), ack({ defaultRevision: 31 }), 3000);
     assert.deepEqual(lags, [1, 3]);
-    cv.onAck("c", ack({ defaultRevision: 29 }), 600_001); // too old a revision, and the bound passes
-    cv.onAck("c", ack({ defaultRevision: 30 }), 600_002);
+    cv.onAck(nodeName("c"), ack({ defaultRevision: 29 }), 600_001); // too old a revision, and the bound passes
+    cv.onAck(nodeName("c"), ack({ defaultRevision: 30 }), 600_002);
     assert.deepEqual(lags, [1, 3]);
   });
 });

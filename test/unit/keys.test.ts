@@ -9,24 +9,25 @@ import {
   heartbeatKey,
   metricsKey,
   nodeFromKey,
+  nodeNameFromKey,
   REGISTRY_PREFIX,
   registryKey,
 } from "../../src/shared/keys.ts";
-import { isValidNodeName } from "../../src/shared/node-name.ts";
+import { isValidNodeName, parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 
 describe("key schema (compatibility contract)", () => {
   test("heartbeat and config keys are the lab's", () => {
-    assert.equal(heartbeatKey("web-1"), "/monitor/heartbeat/web-1");
-    assert.equal(configKey("web-1"), "/monitor/config/web-1");
+    assert.equal(heartbeatKey(nodeName("web-1")), "/monitor/heartbeat/web-1");
+    assert.equal(configKey(nodeName("web-1")), "/monitor/config/web-1");
   });
 
   test("every key lives under /monitor/", () => {
     for (const key of [
-      heartbeatKey("n"),
-      configKey("n"),
-      metricsKey("n"),
-      registryKey("n"),
-      eventsPrefix("n"),
+      heartbeatKey(nodeName("n")),
+      configKey(nodeName("n")),
+      metricsKey(nodeName("n")),
+      registryKey(nodeName("n")),
+      eventsPrefix(nodeName("n")),
     ]) {
       assert.ok(key.startsWith("/monitor/"), key);
     }
@@ -39,14 +40,19 @@ describe("key schema (compatibility contract)", () => {
   });
 
   test("a node's events prefix does not match a node whose name extends it", () => {
-    assert.ok(!`${eventsPrefix("web-10")}x`.startsWith(eventsPrefix("web-1")));
+    assert.ok(!`${eventsPrefix(nodeName("web-10"))}x`.startsWith(eventsPrefix(nodeName("web-1"))));
   });
 });
 
 describe("nodeFromKey", () => {
   const cases: Array<{ name: string; prefix: string; key: string; expected: string | undefined }> = [
     { name: "plain node", prefix: HEARTBEAT_PREFIX, key: "/monitor/heartbeat/web-1", expected: "web-1" },
-    { name: "round trip", prefix: REGISTRY_PREFIX, key: registryKey("db.eu_2"), expected: "db.eu_2" },
+    {
+      name: "round trip",
+      prefix: REGISTRY_PREFIX,
+      key: registryKey(nodeName("db.eu_2")),
+      expected: "db.eu_2",
+    },
     { name: "prefix only", prefix: HEARTBEAT_PREFIX, key: "/monitor/heartbeat/", expected: undefined },
     {
       name: "prefix without trailing slash",
@@ -75,6 +81,24 @@ describe("nodeFromKey", () => {
   for (const c of cases) {
     test(`${c.name}: ${JSON.stringify(c.key)}`, () => {
       assert.equal(nodeFromKey(c.prefix, c.key), c.expected);
+    });
+  }
+});
+
+describe("nodeNameFromKey: the boundary for keys read from etcd", () => {
+  const cases: Array<{ key: string; expected: string | undefined }> = [
+    { key: "/monitor/heartbeat/web-1", expected: "web-1" },
+    { key: "/monitor/heartbeat/LAPTOP-UMVK4LFU", expected: "LAPTOP-UMVK4LFU" },
+    { key: "/monitor/heartbeat/a/b", expected: undefined },
+    { key: "/monitor/heartbeat/_default", expected: undefined },
+    { key: "/monitor/heartbeat/a b", expected: undefined },
+    { key: "/monitor/heartbeat/a\u001b[2J", expected: undefined },
+    { key: `/monitor/heartbeat/${"x".repeat(254)}`, expected: undefined },
+    { key: "/monitor/config/web-1", expected: undefined },
+  ];
+  for (const c of cases) {
+    test(JSON.stringify(c.key.slice(0, 40)), () => {
+      assert.equal(nodeNameFromKey(HEARTBEAT_PREFIX, c.key), c.expected);
     });
   }
 });

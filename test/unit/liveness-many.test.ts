@@ -3,29 +3,32 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   initialLiveness,
+  type LivenessEffect,
   type LivenessEvent,
   type LivenessState,
   reduce,
   reduceMany,
 } from "../../src/manager/liveness.ts";
+import { consoleLines } from "../../src/manager/liveness-console.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 
 const hb = (status: "alive" | "leaving") => ({ status, ts: 1 });
 const events: LivenessEvent[] = [
   {
     type: "snapshot",
-    heartbeats: [{ node: "a", heartbeat: hb("alive"), createRevision: 2, modRevision: 2 }],
+    heartbeats: [{ node: nodeName("a"), heartbeat: hb("alive"), createRevision: 2, modRevision: 2 }],
     revision: 2,
     cause: "startup",
   },
-  { type: "put", node: "b", heartbeat: hb("alive"), createRevision: 3, modRevision: 3 },
-  { type: "put", node: "a", heartbeat: hb("alive"), createRevision: 2, modRevision: 4 },
+  { type: "put", node: nodeName("b"), heartbeat: hb("alive"), createRevision: 3, modRevision: 3 },
+  { type: "put", node: nodeName("a"), heartbeat: hb("alive"), createRevision: 2, modRevision: 4 },
   { type: "connection-lost", detail: "x" },
   { type: "connection-lost", detail: "y" },
   { type: "connection-restored" },
-  { type: "put", node: "b", heartbeat: hb("leaving"), createRevision: 3, modRevision: 5 },
-  { type: "delete", node: "b", modRevision: 6 },
-  { type: "delete", node: "a", modRevision: 7 },
-  { type: "put", node: "a", heartbeat: hb("alive"), createRevision: 8, modRevision: 8 },
+  { type: "put", node: nodeName("b"), heartbeat: hb("leaving"), createRevision: 3, modRevision: 5 },
+  { type: "delete", node: nodeName("b"), modRevision: 6 },
+  { type: "delete", node: nodeName("a"), modRevision: 7 },
+  { type: "put", node: nodeName("a"), heartbeat: hb("alive"), createRevision: 8, modRevision: 8 },
 ];
 
 test("reduceMany equals a fold of reduce, effects in the same order", () => {
@@ -50,8 +53,8 @@ test("reduceMany equals a fold of reduce, effects in the same order", () => {
   const r = reduceMany(many, rest, nowOf(0));
   many = r.state;
   manyEffects.push(...r.effects);
-  const lines = (effects: { type: string; line?: string }[]) =>
-    effects.filter((e) => e.type === "print").map((e) => e.line);
+  const lines = (effects: LivenessEffect[]) => effects.flatMap(consoleLines);
+  assert.equal(lines(foldedEffects).length, 7, "the sequence has console lines to compare");
   assert.deepEqual(lines(manyEffects), lines(foldedEffects));
   assert.equal(many.connected, folded.connected);
   assert.deepEqual(

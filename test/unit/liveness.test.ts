@@ -3,13 +3,14 @@ import { describe, test } from "node:test";
 import {
   HISTORY_LIMIT,
   initialLiveness,
-  KNOWN_DETAIL_LIMIT,
   type LivenessEffect,
   type LivenessEvent,
   type LivenessState,
   type NodeView,
   reduce,
 } from "../../src/manager/liveness.ts";
+import { consoleLines, KNOWN_DETAIL_LIMIT } from "../../src/manager/liveness-console.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import type { ConfigAck, Heartbeat } from "../../src/shared/schema.ts";
 
 // A fake clock: every event is applied at an explicit time in ms.
@@ -35,17 +36,21 @@ const ack = (nodeRevision: number, defaultRevision = 0, rejectedRevision?: numbe
 
 const put = (node: string, createRevision: number, modRevision: number, heartbeat = hb()): LivenessEvent => ({
   type: "put",
-  node,
+  node: nodeName(node),
   heartbeat,
   createRevision,
   modRevision,
 });
-const del = (node: string, modRevision: number): LivenessEvent => ({ type: "delete", node, modRevision });
+const del = (node: string, modRevision: number): LivenessEvent => ({
+  type: "delete",
+  node: nodeName(node),
+  modRevision,
+});
 
 /** A registry entry as an earlier manager run would have persisted it (no live heartbeat). */
 function registryView(node: string, state: NodeView["state"], since: number, createRevision = 0): NodeView {
   return {
-    node,
+    node: nodeName(node),
     state,
     since,
     firstSeen: since - 60_000,
@@ -87,10 +92,11 @@ function play(steps: Array<[LivenessEvent, number]>, start: LivenessState = init
   return { state, effects, all: effects.flat() };
 }
 
-const prints = (effects: LivenessEffect[]) => effects.flatMap((e) => (e.type === "print" ? [e.line] : []));
+/** The console lines the effects read as (liveness-console.ts turns the data into words). */
+const prints = (effects: LivenessEffect[]) => effects.flatMap(consoleLines);
 const ofType = <K extends LivenessEffect["type"]>(effects: LivenessEffect[], type: K) =>
   effects.filter((e): e is Extract<LivenessEffect, { type: K }> => e.type === type);
-const stateOf = (s: LivenessState, node: string) => s.nodes.get(node)?.state;
+const stateOf = (s: LivenessState, node: string) => s.nodes.get(nodeName(node))?.state;
 
 const restore = (...views: NodeView[]): LivenessEvent => ({ type: "restore", views });
 const snapshot = (
@@ -102,7 +108,7 @@ const snapshot = (
   cause,
   revision,
   heartbeats: heartbeats.map((h) => ({
-    node: h.node,
+    node: nodeName(h.node),
     heartbeat: h.heartbeat ?? hb(),
     createRevision: h.createRevision,
     modRevision: h.createRevision,
@@ -110,7 +116,7 @@ const snapshot = (
 });
 
 describe("liveness reduce: watch events", () => {
-  test("first put makes the node ALIVE with one print, one transition and one persist", () => {
+  test("first put makes the node ALIVE with one console line, one transition and one persist", () => {
     const { state, all } = play([[put("n", 5, 5), sec(1)]]);
     assert.deepEqual(prints(all), ["[+] Node n is ALIVE"]);
     const transitions = ofType(all, "transition");
@@ -122,8 +128,8 @@ describe("liveness reduce: watch events", () => {
     const persists = ofType(all, "persist");
     assert.equal(persists.length, 1);
     assert.equal(persists[0]?.view.state, "ALIVE");
-    assert.equal(all.length, 3);
-    const view = state.nodes.get("n");
+    assert.equal(all.length, 2, "a transition and a persist, nothing else");
+    const view = state.nodes.get(nodeName("n"));
     assert.equal(view?.state, "ALIVE");
     assert.equal(view?.since, sec(1));
     assert.equal(view?.firstSeen, sec(1));
@@ -137,7 +143,7 @@ describe("liveness reduce: watch events", () => {
       [put("n", 5, 6, refreshed), sec(3)],
     ]);
     assert.deepEqual(effects[1], []);
-    const view = state.nodes.get("n");
+    const view = state.nodes.get(nodeName("n"));
     assert.equal(view?.state, "ALIVE");
     assert.equal(view?.since, sec(1), "since must not move on a refresh");
     assert.equal(view?.lastSeen, sec(3));
@@ -162,8 +168,8 @@ describe("liveness reduce: watch events", () => {
     assert.deepEqual({ from: t?.from, to: t?.to, at: t?.at }, { from: "ALIVE", to: "DEAD", at: sec(7) });
     assert.equal(ofType(effects[1] ?? [], "persist").length, 1);
     assert.equal(stateOf(state, "n"), "DEAD");
-    assert.equal(state.nodes.get("n")?.since, sec(7));
-    assert.equal(state.nodes.get("n")?.history.at(-1)?.revision, 9);
+    assert.equal(state.nodes.get(nodeName("n"))?.since, sec(7));
+    assert.equal(state.nodes.get(nodeName("n"))?.history.at(-1)?.revision, 9);
   });
 
   test("heartbeat status leaving, then delete: LEFT (graceful shutdown), never DEAD", () => {
@@ -210,9 +216,9 @@ describe("liveness reduce: watch events", () => {
     const [t] = ofType(effects[2] ?? [], "transition");
     assert.deepEqual({ from: t?.from, to: t?.to }, { from: "DEAD", to: "ALIVE" });
     assert.equal(stateOf(state, "n"), "ALIVE");
-    assert.equal(state.nodes.get("n")?.firstSeen, sec(1), "firstSeen survives death");
-    assert.equal(state.nodes.get("n")?.since, sec(20));
-    assert.equal(state.nodes.get("n")?.createRevision, 10);
+    assert.equal(state.nodes.get(nodeName("n"))?.firstSeen, sec(1), "firstSeen survives death");
+    assert.equal(state.nodes.get(nodeName("n"))?.since, sec(20));
+    assert.equal(state.nodes.get(nodeName("n"))?.createRevision, 10);
   });
 
   test("LEFT then put prints the plain ALIVE line, not recovered", () => {
@@ -252,7 +258,7 @@ describe("liveness reduce: watch events", () => {
       const r = reduceChecked(state, del("n", 50), sec(60));
       assert.deepEqual(r.effects, []);
       assert.equal(stateOf(r.state, "n"), c.expected);
-      assert.deepEqual(r.state.nodes.get("n"), state.nodes.get("n"));
+      assert.deepEqual(r.state.nodes.get(nodeName("n")), state.nodes.get(nodeName("n")));
     });
   }
 
@@ -283,7 +289,11 @@ describe("liveness reduce: snapshot after a restart (cause startup)", () => {
     assert.deepEqual({ from: transitions[0]?.from, to: transitions[0]?.to }, { from: "ALIVE", to: "DEAD" });
     assert.equal(ofType(effects[1] ?? [], "persist").length, 1);
     assert.equal(stateOf(state, "n"), "DEAD");
-    assert.equal(state.nodes.get("n")?.history.at(-1)?.revision, 100, "transition carries the list revision");
+    assert.equal(
+      state.nodes.get(nodeName("n"))?.history.at(-1)?.revision,
+      100,
+      "transition carries the list revision",
+    );
   });
 
   test("registry ALIVE, present with the same createRevision: no transition, one [=] line", () => {
@@ -295,8 +305,8 @@ describe("liveness reduce: snapshot after a restart (cause startup)", () => {
     assert.deepEqual(prints(effects[1] ?? []), [`[=] Node n: ALIVE since ${iso(since)}`]);
     assert.equal(ofType(effects[1] ?? [], "transition").length, 0);
     assert.equal(stateOf(state, "n"), "ALIVE");
-    assert.equal(state.nodes.get("n")?.since, since, "since is kept from the registry");
-    assert.equal(state.nodes.get("n")?.lastSeen, sec(1));
+    assert.equal(state.nodes.get(nodeName("n"))?.since, since, "since is kept from the registry");
+    assert.equal(state.nodes.get(nodeName("n"))?.lastSeen, sec(1));
   });
 
   test("registry ALIVE, present with a different createRevision: DEAD while down, then recovered", () => {
@@ -316,7 +326,7 @@ describe("liveness reduce: snapshot after a restart (cause startup)", () => {
       ],
     );
     assert.equal(stateOf(state, "n"), "ALIVE");
-    assert.equal(state.nodes.get("n")?.createRevision, 42);
+    assert.equal(state.nodes.get(nodeName("n"))?.createRevision, 42);
   });
 
   test("registry DEAD, present in the snapshot: recovered", () => {
@@ -500,7 +510,7 @@ describe("liveness reduce: history", () => {
       rev++;
     }
     const { state, all } = play(steps);
-    const history = state.nodes.get("n")?.history ?? [];
+    const history = state.nodes.get(nodeName("n"))?.history ?? [];
     assert.equal(history.length, HISTORY_LIMIT);
     assert.equal(ofType(all, "transition").length, 100);
     // The kept entries are the newest ones, in time order.
@@ -518,7 +528,7 @@ describe("liveness reduce: history", () => {
       [put("n", 7, 7), sec(3)],
     ]);
     assert.deepEqual(
-      state.nodes.get("n")?.history.map((h) => [h.state, h.reason, h.revision, h.at]),
+      state.nodes.get(nodeName("n"))?.history.map((h) => [h.state, h.reason, h.revision, h.at]),
       [
         ["ALIVE", "joined", 5, sec(1)],
         ["DEAD", "TTL expired", 6, sec(2)],
@@ -626,7 +636,7 @@ describe("start-up listing of a large fleet", () => {
   test(`more than KNOWN_DETAIL_LIMIT unchanged nodes give one summary line; changes keep their own lines`, () => {
     const count = KNOWN_DETAIL_LIMIT + 10;
     const views: NodeView[] = Array.from({ length: count }, (_, i) => ({
-      node: `n${i}`,
+      node: nodeName(`n${i}`),
       state: i < 3 ? "DEAD" : "ALIVE",
       since: 1,
       firstSeen: 1,
@@ -650,7 +660,7 @@ describe("start-up listing of a large fleet", () => {
       { type: "snapshot", heartbeats, revision: 500, cause: "startup" },
       2000,
     );
-    const lines = effects.flatMap((e) => (e.type === "print" ? [e.line] : []));
+    const lines = prints(effects);
     assert.deepEqual(lines, [
       "[-] Node n3 is DEAD (TTL expired while the manager was down)",
       `[=] ${count - 1} known nodes unchanged: ${count - 4} ALIVE, 3 DEAD, 0 LEFT (type "nodes" for the table)`,

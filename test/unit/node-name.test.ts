@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { ValidationError } from "../../src/shared/errors.ts";
 import {
+  checkNodeName,
+  InvalidNodeNameError,
   isValidNodeName,
   MAX_NODE_NAME_LENGTH,
+  type NodeName,
+  nodeNameOrUndefined,
   nodeNameProblem,
+  parseNodeName,
   printable,
 } from "../../src/shared/node-name.ts";
 
@@ -83,6 +89,32 @@ describe("printable", () => {
   for (const [input, expected] of cases) {
     test(JSON.stringify(input), () => {
       assert.equal(printable(input), expected);
+    });
+  }
+});
+
+describe("parseNodeName: the one parse at a boundary", () => {
+  test("returns the same text, typed NodeName, for a valid name", () => {
+    const name: NodeName = parseNodeName("web-1.eu");
+    assert.equal(name, "web-1.eu");
+    assert.equal(nodeNameOrUndefined("LAPTOP-UMVK4LFU"), "LAPTOP-UMVK4LFU");
+    assert.deepEqual(checkNodeName("db_primary"), { ok: true, name: "db_primary" });
+  });
+
+  for (const raw of ["", "a/b", "a\u001b[2Jb", "-web", "x".repeat(MAX_NODE_NAME_LENGTH + 1)]) {
+    test(`rejects ${JSON.stringify(raw.slice(0, 20))} with nodeNameProblem's sentence`, () => {
+      assert.throws(
+        () => parseNodeName(raw),
+        (err: unknown) => {
+          assert.ok(err instanceof InvalidNodeNameError);
+          assert.ok(err instanceof ValidationError, "callers that catch ValidationError still catch it");
+          assert.equal(err.message, nodeNameProblem(raw));
+          assert.equal(err.field, "node");
+          return true;
+        },
+      );
+      assert.equal(nodeNameOrUndefined(raw), undefined);
+      assert.deepEqual(checkNodeName(raw), { ok: false, problem: nodeNameProblem(raw) });
     });
   }
 });

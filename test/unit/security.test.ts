@@ -6,6 +6,7 @@ import { withClientTls } from "../../src/local-etcd/tls.ts";
 import { fleetRoles, nodeUserProblem } from "../../src/security/auth-setup.ts";
 import { serverSubjectAltName } from "../../src/security/certs.ts";
 import { agentAccessDeniedMessage } from "../../src/shared/etcd-access.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import { loadEtcdTls, tlsOptionsProblem } from "../../src/shared/tls-files.ts";
 
 describe("TLS flag combinations", () => {
@@ -40,7 +41,7 @@ describe("certificates and roles", () => {
     );
   });
   it("a node's role writes only its heartbeat and metrics and reads only its config and the default", () => {
-    const [manager, node] = fleetRoles(["node-1"]);
+    const [manager, node] = fleetRoles([nodeName("node-1")]);
     assert.deepEqual(manager?.permissions, [{ permission: "Readwrite", prefix: "/monitor/" }]);
     assert.equal(node?.user, "node-1");
     assert.deepEqual(node?.permissions, [

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import type { NodeView, Transition } from "../../src/manager/liveness.ts";
 import { historyTable, nodesTable } from "../../src/manager/views.ts";
 import { formatAge } from "../../src/shared/age.ts";
+import { parseNodeName as nodeName } from "../../src/shared/node-name.ts";
 import type { ConfigAck } from "../../src/shared/schema.ts";
 
 const NOW = Date.UTC(2026, 0, 2, 0, 0, 0);
@@ -65,7 +66,7 @@ const ack: ConfigAck = { nodeRevision: 4, defaultRevision: 2, interval: 5, metri
 
 function view(node: string, state: NodeView["state"], sinceS: number, lastSeenS: number, config?: ConfigAck) {
   const v: NodeView = {
-    node,
+    node: nodeName(node),
     state,
     since: ago(sinceS),
     firstSeen: ago(sinceS + 100),

@@ -6,7 +6,7 @@ import { intervalFromText, metricsFromText, readConfigFile } from "../../config/
 import { type BulkOutcome, type ConfigService, validateOverrideInput } from "../../config/service.ts";
 import { ValidationError } from "../../shared/errors.ts";
 import { jsonKind } from "../../shared/json-kind.ts";
-import type { ConfigOverride } from "../../shared/schema.ts";
+import type { ConfigOverride, Heartbeat } from "../../shared/schema.ts";
 import {
   ctlAuthor,
   parseRevisionOption,
@@ -76,7 +76,8 @@ async function waitForAcks(
   const started = Date.now();
   const deadline = started + seconds * 1000;
   for (;;) {
-    const heartbeats = await readHeartbeats(client);
+    // Looked up by the names the writes report (node or "_default").
+    const heartbeats: ReadonlyMap<string, Heartbeat | undefined> = await readHeartbeats(client);
     const acknowledged: string[] = [];
     const pending: string[] = [];
     const notAlive: string[] = [];

@@ -8,13 +8,15 @@ import { ConfigService, type ConfigSnapshot, type Desired, desiredFrom } from ".
 import type { NodeView } from "../../manager/liveness.ts";
 import { loadRegistry } from "../../manager/registry.ts";
 import { systemClock } from "../../shared/clock.ts";
-import { decodeStored } from "../../shared/decode.ts";
-import { HEARTBEAT_PREFIX, nodeFromKey } from "../../shared/keys.ts";
-import { isValidNodeName } from "../../shared/node-name.ts";
-import { type Heartbeat, HeartbeatSchema } from "../../shared/schema.ts";
+import { decodeHeartbeatEntry } from "../../shared/heartbeat-entry.ts";
+import { listOnce } from "../../shared/informer.ts";
+import { HEARTBEAT_PREFIX } from "../../shared/keys.ts";
+import { etcdKvSource } from "../../shared/kv-source.ts";
+import type { NodeName } from "../../shared/node-name.ts";
+import type { Heartbeat } from "../../shared/schema.ts";
 
 export interface FleetNode {
-  node: string;
+  node: NodeName;
   /** ALIVE when the heartbeat key exists; otherwise the registry's last state (DEAD if it said ALIVE). */
   state: "ALIVE" | "DEAD" | "LEFT" | "UNKNOWN";
   alive: boolean;
@@ -29,14 +31,11 @@ export interface Fleet {
   snapshot: ConfigSnapshot;
 }
 
-export async function readHeartbeats(client: Etcd3): Promise<Map<string, Heartbeat | undefined>> {
-  const kvs = await client.getAll().prefix(HEARTBEAT_PREFIX).strings();
-  const out = new Map<string, Heartbeat | undefined>();
-  for (const [key, value] of Object.entries(kvs)) {
-    const node = nodeFromKey(HEARTBEAT_PREFIX, key);
-    if (node && isValidNodeName(node))
-      out.set(node, decodeStored("heartbeat", HeartbeatSchema, { key, value }));
-  }
+/** Every live heartbeat, decoded as the manager's tracker decodes it (one list, no watch). */
+export async function readHeartbeats(client: Etcd3): Promise<Map<NodeName, Heartbeat | undefined>> {
+  const { items } = await listOnce(etcdKvSource(client), { prefix: HEARTBEAT_PREFIX }, decodeHeartbeatEntry);
+  const out = new Map<NodeName, Heartbeat | undefined>();
+  for (const { value } of items) if (value) out.set(value.node, value.heartbeat);
   return out;
 }
 
@@ -69,7 +68,7 @@ export async function readFleet(client: Etcd3): Promise<Fleet> {
 }
 
 /** Known node names: the registry and live heartbeats (what --selector matches against). */
-export async function knownNodeNames(client: Etcd3): Promise<string[]> {
+export async function knownNodeNames(client: Etcd3): Promise<NodeName[]> {
   const [registry, heartbeats] = await Promise.all([loadRegistry(client), readHeartbeats(client)]);
   return [...new Set([...registry.map((v) => v.node), ...heartbeats.keys()])].sort();
 }

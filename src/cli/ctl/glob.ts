@@ -34,7 +34,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-export function matchNodes(glob: string, names: Iterable<string>): string[] {
+export function matchNodes<Name extends string>(glob: string, names: Iterable<Name>): Name[] {
   const re = globToRegExp(glob);
   return [...new Set(names)].filter((n) => re.test(n)).sort();
 }

@@ -7,6 +7,7 @@ import { formatAge } from "../../shared/age.ts";
 import { describeConfig } from "../../shared/config-merge.ts";
 import { parseDuration } from "../../shared/duration.ts";
 import { ConflictError, ValidationError } from "../../shared/errors.ts";
+import { type NodeName, parseNodeName } from "../../shared/node-name.ts";
 import { textTable } from "../../shared/text-table.ts";
 import { type FleetNode, readFleet } from "./fleet.ts";
 import { globToRegExp } from "./glob.ts";
@@ -92,15 +93,17 @@ export async function ctlNodesForget(
   if (state.toUpperCase().split(",").includes("ALIVE")) {
     throw new ValidationError("--state ALIVE: an ALIVE node cannot be forgotten", "state");
   }
+  // The ctl boundary: a named node is parsed before anything is read.
+  const named = node === undefined ? undefined : parseNodeName(node);
   const fleet = await readFleet(ctx.client);
   const now = Date.now();
-  let targets: string[];
-  if (node !== undefined) {
-    const known = fleet.nodes.find((n) => n.node === node);
+  let targets: NodeName[];
+  if (named !== undefined) {
+    const known = fleet.nodes.find((n) => n.node === named);
     if (known?.alive) {
       throw new CtlExit(`node "${node}" is ALIVE: only DEAD or LEFT nodes can be forgotten`, EXIT.conflict);
     }
-    targets = known && filterNodes([known], { ...opts, state }, now).length === 0 ? [] : [node];
+    targets = known && filterNodes([known], { ...opts, state }, now).length === 0 ? [] : [named];
   } else {
     targets = filterNodes(fleet.nodes, { ...opts, state }, now).map((n) => n.node);
   }

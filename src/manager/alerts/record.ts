@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { decodeJson, decodeStored, type StoredValue } from "../../shared/decode.ts";
 import { ALERTS_PREFIX, alertKey } from "../../shared/keys.ts";
+import { isValidNodeName } from "../../shared/node-name.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 
 export { ALERTS_PREFIX, alertKey };
@@ -25,7 +26,7 @@ export const alertName = (kind: AlertKind): string =>
 const millis = z.number().int().min(0).max(8.64e15); // the range of a JavaScript Date
 
 export const AlertRecordSchema = z.object({
-  node: z.string().min(1).max(253),
+  node: z.string().min(1).max(253).refine(isValidNodeName, "not a valid node name"),
   kind: z.enum(ALERT_KINDS),
   /** Liveness state entered. */
   state: z.enum(["DEAD", "LEFT", "ALIVE"]),

@@ -3,11 +3,11 @@
 // read model only: every write goes through the ConfigService (src/config/service.ts).
 import type { DesiredState } from "../../config/compliance.ts";
 import { mergeConfig } from "../../shared/config-merge.ts";
+import type { InformerEvent, StoredKv } from "../../shared/informer.ts";
 import { invalidValues } from "../../shared/invalid-values.ts";
-import { CONFIG_PREFIX, configKey, DEFAULT_CONFIG_KEY, nodeFromKey } from "../../shared/keys.ts";
-import type { WatchEvent } from "../../shared/resumable-watch.ts";
+import { CONFIG_PREFIX, configKey, DEFAULT_CONFIG_KEY, nodeNameFromKey } from "../../shared/keys.ts";
+import type { NodeName } from "../../shared/node-name.ts";
 import { type ConfigAck, type ConfigOverride, parseConfigText } from "../../shared/schema.ts";
-import type { ListedKey } from "./prefix-mirror.ts";
 
 export interface StoredEntry {
   revision: number;
@@ -29,16 +29,17 @@ export class ConfigView {
 
   constructor(private readonly observeLag: (seconds: number) => void) {}
 
-  onList(keys: ListedKey[]): void {
+  /** Every stored config, decoded by `decodeConfigEntry` (the feed's decoder). */
+  onList(items: { key: string; value: StoredEntry }[]): void {
     this.entries.clear();
-    for (const k of keys) this.store(k.key, k.value, k.modRevision);
+    for (const item of items) this.entries.set(item.key, item.value);
   }
 
-  onEvents(events: WatchEvent[], now: number): string[] {
+  onEvents(events: InformerEvent<StoredEntry>[], now: number): string[] {
     const changed: string[] = [];
     for (const ev of events) {
       if (ev.type === "delete") this.entries.delete(ev.key);
-      else this.store(ev.key, ev.value, ev.modRevision);
+      else this.entries.set(ev.key, ev.value);
       this.pending.set(ev.key, { revision: ev.modRevision, seenAt: now, acked: new Set() });
       changed.push(ev.key);
     }
@@ -46,7 +47,7 @@ export class ConfigView {
   }
 
   /** A node's heartbeat acknowledged a config: record the lag of writes it covers. */
-  onAck(node: string, ack: ConfigAck, now: number): void {
+  onAck(node: NodeName, ack: ConfigAck, now: number): void {
     const own = this.pending.get(configKey(node));
     if (own && ack.nodeRevision >= own.revision && ack.rejected?.revision !== own.revision) {
       this.observeLag((now - own.seenAt) / 1000);
@@ -61,12 +62,12 @@ export class ConfigView {
     if (def && now - def.seenAt > 600_000) this.pending.delete(DEFAULT_CONFIG_KEY);
   }
 
-  entry(node: string | undefined): StoredEntry | undefined {
+  entry(node: NodeName | undefined): StoredEntry | undefined {
     return this.entries.get(node === undefined ? DEFAULT_CONFIG_KEY : configKey(node));
   }
 
   /** What the node should run with, from the valid stored values (invalid ones count as absent). */
-  desired(node: string): DesiredState {
+  desired(node: NodeName): DesiredState {
     const fleet = this.entry(undefined);
     const own = this.entry(node);
     return {
@@ -77,17 +78,20 @@ export class ConfigView {
   }
 
   /** The node name of a config key, or undefined for the default key. */
-  static nodeOf(key: string): string | undefined {
-    return key === DEFAULT_CONFIG_KEY ? undefined : nodeFromKey(CONFIG_PREFIX, key);
+  static nodeOf(key: string): NodeName | undefined {
+    return key === DEFAULT_CONFIG_KEY ? undefined : nodeNameFromKey(CONFIG_PREFIX, key);
   }
+}
 
-  private store(key: string, text: string, revision: number): void {
-    const parsed = parseConfigText(text);
-    if (parsed.ok) invalidValues.clear(key);
-    else invalidValues.report({ kind: "config", key, revision, reason: parsed.reason });
-    this.entries.set(
-      key,
-      parsed.ok ? { revision, value: parsed.value } : { revision, value: undefined, problem: parsed.reason },
-    );
-  }
+/**
+ * The config feed's decoder: a stored config as the view keeps it. A value that does not
+ * validate is reported once (the agent rejects it too) and kept with its problem.
+ */
+export function decodeConfigEntry({ key, value, revision }: StoredKv): StoredEntry {
+  const parsed = parseConfigText(value);
+  if (parsed.ok) invalidValues.clear(key);
+  else invalidValues.report({ kind: "config", key, revision, reason: parsed.reason });
+  return parsed.ok
+    ? { revision, value: parsed.value }
+    : { revision, value: undefined, problem: parsed.reason };
 }

@@ -2,20 +2,23 @@
 // strings in, values out or an HttpError (400) naming the parameter.
 
 import { jsonKind } from "../../shared/json-kind.ts";
-import { nodeNameProblem } from "../../shared/node-name.ts";
+import { checkNodeName, type NodeName } from "../../shared/node-name.ts";
 import { HttpError } from "./http-util.ts";
 
-/** The node of a `/api/nodes/<node>...` path segment: percent-decoded and a valid name, else 400. */
-export function decodeNode(segment: string | undefined): string {
-  let node: string;
+/**
+ * The HTTP boundary for node names: the node of a `/api/nodes/<node>...` path segment,
+ * percent-decoded and parsed, else 400.
+ */
+export function decodeNode(segment: string | undefined): NodeName {
+  let raw: string;
   try {
-    node = decodeURIComponent(segment ?? "");
+    raw = decodeURIComponent(segment ?? "");
   } catch {
     throw new HttpError(400, "node name is not valid percent-encoding", "node");
   }
-  const problem = nodeNameProblem(node);
-  if (problem) throw new HttpError(400, problem, "node");
-  return node;
+  const node = checkNodeName(raw);
+  if (!node.ok) throw new HttpError(400, node.problem, "node");
+  return node.name;
 }
 
 /** A whole-number query parameter (up to 15 digits), undefined when absent, else 400. */

@@ -2,9 +2,9 @@
 // fleetwatch_samples_rejected_total when refused (logged once per node until a good one comes),
 // exported to /metrics when accepted. The HTTP server only forwards accepted samples to streams.
 import type { Clock } from "../../shared/clock.ts";
-import { METRICS_PREFIX, nodeFromKey } from "../../shared/keys.ts";
+import { METRICS_PREFIX, nodeNameFromKey } from "../../shared/keys.ts";
 import type { Logger } from "../../shared/log.ts";
-import { nodeNameProblem } from "../../shared/node-name.ts";
+import type { NodeName } from "../../shared/node-name.ts";
 import type { FleetMetrics } from "./prom.ts";
 import { type MetricSample, SampleStore } from "./samples.ts";
 
@@ -19,9 +19,13 @@ export class SampleIntake {
   ) {}
 
   /** The accepted sample of a `/monitor/metrics/<node>` value, or undefined (refused or a repeat). */
-  accept(key: string, text: string, modRevision: number): { node: string; sample: MetricSample } | undefined {
-    const node = nodeFromKey(METRICS_PREFIX, key);
-    if (!node || nodeNameProblem(node)) return undefined;
+  accept(
+    key: string,
+    text: string,
+    modRevision: number,
+  ): { node: NodeName; sample: MetricSample } | undefined {
+    const node = nodeNameFromKey(METRICS_PREFIX, key);
+    if (!node) return undefined;
     const result = this.store.accept(node, text, modRevision, this.clock.now());
     if (!result.ok) {
       if (result.duplicate) return undefined;

@@ -1,5 +1,5 @@
 // Per-node metric samples kept in memory for the dashboard's charts and /metrics.
-// Pure data structures (time is passed in): the watch that feeds them is a PrefixMirror in server.ts.
+// Pure data structures (time is passed in): the informer that feeds them is in server.ts.
 //
 // The agent publishes its latest sample (src/shared/sample.ts) under /monitor/metrics/<node>. We
 // flatten it to `cpu.usage_ratio`-style series so the dashboard, the API and Prometheus share one

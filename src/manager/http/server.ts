@@ -9,16 +9,18 @@ import type { AddressInfo } from "node:net";
 import type { Etcd3 } from "etcd3";
 import type { ConfigService } from "../../config/service.ts";
 import type { Clock } from "../../shared/clock.ts";
-import { CONFIG_PREFIX, METRICS_PREFIX } from "../../shared/keys.ts";
+import type { Informer } from "../../shared/informer.ts";
+import { whenBack } from "../../shared/informer-status.ts";
 import type { Logger } from "../../shared/log.ts";
+import type { NodeName } from "../../shared/node-name.ts";
 import { dashboardUrl } from "../alerts/webhook-format.ts";
 import type { LivenessEffect, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
 import { ConfigView } from "./config-view.ts";
+import { dashboardFeeds } from "./feeds.ts";
 import { type FleetEvent, type NodeSummary, summarize } from "./fleet-view.ts";
 import { HttpError, sendFailure } from "./http-util.ts";
 import { type NodePatch, NodePatches } from "./node-patches.ts";
-import { PrefixMirror } from "./prefix-mirror.ts";
 import type { FleetMetrics } from "./prom.ts";
 import type { Route, ServerStatus } from "./routes/context.ts";
 import { routeTable } from "./routes/table.ts";
@@ -60,14 +62,13 @@ export class FleetHttpServer {
   private readonly intake: SampleIntake;
   private readonly hub: StreamHub;
   private readonly patches = new NodePatches();
-  private readonly mirrors: PrefixMirror[];
+  private readonly mirrors: Informer<unknown>[];
   private readonly files: Map<string, StaticFile>;
   private readonly routes: Route[];
-  private readonly dirty = new Set<string>();
+  private readonly dirty = new Set<NodeName>();
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private lastReady = false;
-  private wasConnected = true;
 
   constructor(
     private readonly opts: HttpOptions,
@@ -83,45 +84,20 @@ export class FleetHttpServer {
       ...(opts.maxStreams !== undefined ? { maxStreams: opts.maxStreams } : {}),
       onDrop: () => this.metrics.sseDropped.inc(),
     });
-    const timed = this.metrics.timed;
-    this.mirrors = [
-      new PrefixMirror(
-        client,
-        METRICS_PREFIX,
-        {
-          onList: (keys) => {
-            for (const k of keys) this.onSampleText(k.key, k.value, k.modRevision);
-          },
-          onEvents: (events) => {
-            for (const ev of events)
-              if (ev.type === "put") this.onSampleText(ev.key, ev.value, ev.modRevision);
-          },
-          onReconnect: () => this.metrics.watchReconnects.inc({ watch: "metrics" }),
-        },
-        log,
-        timed,
-      ),
-      new PrefixMirror(
-        client,
-        CONFIG_PREFIX,
-        {
-          onList: (keys) => {
-            this.configView.onList(keys);
-            for (const node of manager.state.nodes.keys()) this.dirty.add(node);
-          },
-          onEvents: (events) => {
-            for (const key of this.configView.onEvents(events, clock.now())) {
-              const node = ConfigView.nodeOf(key);
-              if (node) this.dirty.add(node);
-              else for (const n of manager.state.nodes.keys()) this.dirty.add(n);
-            }
-          },
-          onReconnect: () => this.metrics.watchReconnects.inc({ watch: "config" }),
-        },
-        log,
-        timed,
-      ),
-    ];
+    this.mirrors = dashboardFeeds(client, this.metrics, log, {
+      onSample: (key, text, modRevision) => this.onSampleText(key, text, modRevision),
+      onConfigList: (items) => {
+        this.configView.onList(items);
+        for (const node of manager.state.nodes.keys()) this.dirty.add(node);
+      },
+      onConfigEvents: (events) => {
+        for (const key of this.configView.onEvents(events, clock.now())) {
+          const node = ConfigView.nodeOf(key);
+          if (node) this.dirty.add(node);
+          else for (const n of manager.state.nodes.keys()) this.dirty.add(n);
+        }
+      },
+    });
     this.routes = routeTable({
       manager,
       clock,
@@ -145,7 +121,14 @@ export class FleetHttpServer {
   /** Subscribes to the manager, binds the port, starts the feeds. Resolves with the URL. */
   async start(): Promise<string> {
     const { manager, clock } = this.deps;
-    this.unsubscribe = manager.subscribe((effect) => this.onEffect(effect));
+    const unsubscribeEffects = manager.subscribe((effect) => this.onEffect(effect));
+    const unsubscribeStatus = manager.subscribeStatus(
+      whenBack(() => this.metrics.watchReconnects.inc({ watch: "heartbeat" })),
+    );
+    this.unsubscribe = () => {
+      unsubscribeEffects();
+      unsubscribeStatus();
+    };
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen(this.opts.port, this.opts.host, () => {
@@ -196,10 +179,6 @@ export class FleetHttpServer {
 
   private onEffect(effect: LivenessEffect): void {
     const { manager, clock } = this.deps;
-    if (manager.state.connected && !this.wasConnected) {
-      this.metrics.watchReconnects.inc({ watch: "heartbeat" });
-    }
-    this.wasConnected = manager.state.connected;
     switch (effect.type) {
       case "transition": {
         this.metrics.transitions.inc({ to: effect.to });
@@ -229,7 +208,9 @@ export class FleetHttpServer {
         this.patches.forget(effect.node);
         this.hub.broadcast("removed", [effect.node]);
         break;
-      case "print":
+      case "known-at-startup":
+      case "connection-lost":
+      case "connection-restored":
         break;
       default:
         effect satisfies never;
