@@ -27,14 +27,14 @@ export const AGENT_VARIANTS: { label: string; flags: string[]; env?: Record<stri
   { label: "as shipped", flags: [] },
   // The A/B of the precompiled gRPC definition: etcd3 parses its rpc.proto as it does by itself.
   { label: "etcd3 parsing rpc.proto (FLEETWATCH_ETCD_PROTO=etcd3)", flags: [], env: ETCD3_PROTO_ENV },
-  // What deploy/systemd and deploy/k8s set through NODE_OPTIONS for the agent.
-  { label: "--max-semi-space-size=1 (as deployed)", flags: ["--max-semi-space-size=1"] },
+  { label: "--max-semi-space-size=1", flags: ["--max-semi-space-size=1"] },
   {
     label: "--max-semi-space-size=1 --single-threaded-gc",
     flags: ["--max-semi-space-size=1", "--single-threaded-gc"],
   },
   { label: "--optimize-for-size", flags: ["--optimize-for-size"] },
-  { label: "--lite-mode", flags: ["--lite-mode"] },
+  // What deploy/systemd and deploy/k8s set through NODE_OPTIONS for the agent.
+  { label: "--lite-mode (as deployed)", flags: ["--lite-mode"] },
   { label: "--lite-mode --max-semi-space-size=1", flags: ["--lite-mode", "--max-semi-space-size=1"] },
 ];
 
