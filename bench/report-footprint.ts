@@ -112,6 +112,14 @@ const FOOTPRINT_NOTES = [
     "Nothing is kept across samples but the last stored value (the session re-puts it after a re-grant).",
   "- **Manager.** The precompiled gRPC definition applies to it too, and its start no longer loads yaml " +
     "(only ctl reads YAML files). Its static closure still holds alerting and prom-client (used with HTTP on).",
+  "- **The other runs of this scenario on the same day** (each against its own floor): run 1 (load 7.05 at " +
+    "the start, 7.0 at the end): floor 60.1 MB / 0.275 % / 694 ms; agent 74.7 MB (1.24 ×) / 0.413 % / 856 ms; " +
+    "with etcd3 parsing rpc.proto 76.7 MB / 976 ms; `--lite-mode` 53.0 MB / 0.452 %; precompiled floor 62.2 MB / " +
+    "577 ms; manager 72.1 MB at 21 nodes. Run 2 (load 9.25, 10.83 at the end): floor 60.5 MB / 0.203 % / " +
+    "668 ms; agent 70.3 MB (1.16 ×) / 0.271 % / 617 ms; with etcd3 parsing rpc.proto 74.1 MB / 840 ms; " +
+    "`--lite-mode` 52.6 MB / 0.338 %; precompiled floor 61.9 MB / 647 ms; manager 76.3 MB at 21 nodes. The " +
+    "precompiled floor holds 1.4-2.2 MB more than the plain one in every run: it imports the ES module " +
+    "`dist/shared/etcd-proto.js` from CommonJS, which loads Node's ESM loader; the agent loads that anyway.",
   "- **Build: tsc, not an esbuild bundle.** By hand, 7 spawns each, agent spawn → registered p50 / RSS at 12 s: " +
     "tsc output 474 ms / 77.4 MB; esbuild split bundle 1008 ms / 81.1 MB; esbuild bundle with the dependencies " +
     "inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB.",
