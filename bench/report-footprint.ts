@@ -122,7 +122,7 @@ const FOOTPRINT_NOTES = [
     "`dist/shared/etcd-proto.js` from CommonJS, which loads Node's ESM loader; the agent loads that anyway.",
   "- **Manager at 10,000 nodes** (`npm run bench -- --full --only steady`, 2026-12-04 20:09, load 3.4 at the " +
     "start, after this work): 196.8 MB RSS and 8 % of a core (section 5), against 194.9 MB before: 1.9 MB (1 %) " +
-    "over issue 13's \"no worse than today\"; not investigated further (one run, shared machine).",
+    'over issue 13\'s "no worse than today"; not investigated further (one run, shared machine).',
   "- **Build: tsc, not an esbuild bundle.** By hand, 7 spawns each, agent spawn → registered p50 / RSS at 12 s: " +
     "tsc output 474 ms / 77.4 MB; esbuild split bundle 1008 ms / 81.1 MB; esbuild bundle with the dependencies " +
     "inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB.",
