@@ -117,9 +117,12 @@ const FOOTPRINT_NOTES = [
     "with etcd3 parsing rpc.proto 76.7 MB / 976 ms; `--lite-mode` 53.0 MB / 0.452 %; precompiled floor 62.2 MB / " +
     "577 ms; manager 72.1 MB at 21 nodes. Run 2 (load 9.25, 10.83 at the end): floor 60.5 MB / 0.203 % / " +
     "668 ms; agent 70.3 MB (1.16 ×) / 0.271 % / 617 ms; with etcd3 parsing rpc.proto 74.1 MB / 840 ms; " +
-    "`--lite-mode` 52.6 MB / 0.338 %; precompiled floor 61.9 MB / 647 ms; manager 76.3 MB at 21 nodes. The " +
-    "precompiled floor holds 1.4-2.2 MB more than the plain one in every run: it imports the ES module " +
-    "`dist/shared/etcd-proto.js` from CommonJS, which loads Node's ESM loader; the agent loads that anyway.",
+    "`--lite-mode` 52.6 MB / 0.338 %; precompiled floor 61.9 MB / 647 ms; manager 76.3 MB at 21 nodes. Run 3 " +
+    "(load 6.79, 3.59 at the end): floor 60.2 MB / 0.2 % / 491 ms; agent 74.3 MB (1.23 ×) / 0.273 % / 687 ms; " +
+    "with etcd3 parsing rpc.proto 77.4 MB / 747 ms; `--lite-mode` 52.8 MB / 0.346 %; manager 74.6 MB. The " +
+    "table above is run 4, the quietest. The precompiled floor held 1.4-2.2 MB more than the plain one in " +
+    "runs 1-3 and 5.0 MB less in run 4: it imports the ES module `dist/shared/etcd-proto.js` from CommonJS " +
+    "(Node's ESM loader), which the agent loads anyway; its start was 21-117 ms faster in every run.",
   "- **Manager at 10,000 nodes** (`npm run bench -- --full --only steady`, 2026-12-04 20:09, load 3.4 at the " +
     "start, after this work): 196.8 MB RSS and 8 % of a core (section 5), against 194.9 MB before: 1.9 MB (1 %) " +
     'over issue 13\'s "no worse than today"; not investigated further (one run, shared machine).',
