@@ -15,9 +15,12 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
   out.push(
     `All processes below ran side by side on the same etcd for the same ${f.steadyS} s: a bare \`node\` that does nothing, ` +
       "the etcd3 floor (a `node` holding one etcd3 lease with one key, `bench/floors/etcd3-lease.cjs`, same Node and client), " +
-      "the same floor with etcd3's rpc.proto cut to the KV, Watch and Lease services (*lean proto*), and `fleetwatch agent --quiet` " +
-      `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped and under V8 flags. RSS at ${f.steadyS} s after the spawn; ` +
-      `CPU from 5 s to ${f.steadyS} s (start-up excluded), as % of one core (0.1 % = 0.06 CPU-seconds per minute).`,
+      "the same floor handed fleetwatch's precompiled gRPC definition (`shared/etcd-proto.ts`, *precompiled*), and `fleetwatch agent --quiet` " +
+      `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped, with etcd3 parsing its own rpc.proto, and under V8 flags. RSS at ${f.steadyS} s after the spawn; ` +
+      `CPU from 5 s to ${f.steadyS} s (start-up excluded), as % of one core (0.1 % = 0.06 CPU-seconds per minute). ` +
+      (f.loadAverage
+        ? `Load average at the end of the steady minute: ${f.loadAverage.join(", ")} (1, 5, 15 min).`
+        : ""),
     "",
   );
   out.push("| process | RSS | vs etcd3 floor | CPU % of a core |", "|---|---|---|---|");
@@ -36,8 +39,9 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
     "|---|---|---|---|---|---|",
   );
   out.push(row("agent: spawn → first heartbeat", f.startMs.agent));
+  out.push(row("agent, etcd3 parsing rpc.proto: spawn → first heartbeat", f.startMs.agentEtcd3Proto));
   out.push(row("etcd3 floor: spawn → lease held", f.startMs.floor));
-  out.push(row("etcd3 floor, lean proto: spawn → lease held", f.startMs.floorLean));
+  out.push(row("etcd3 floor, precompiled: spawn → lease held", f.startMs.floorPrecompiled));
   out.push("");
   out.push(
     `Manager (the bench's \`fleetwatch server\`, HTTP on) RSS at the end: ${f.server.rssMB} MB with ${f.server.knownNodes} known nodes.`,
@@ -48,20 +52,20 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
 
   const agent = f.steady.find((s: Any) => s.kind === "agent");
   const deployed = f.steady.find((s: Any) => s.kind === "agent" && /as deployed/.test(s.label));
-  const lean = f.steady.find((s: Any) => s.kind === "floor-lean");
+  const precompiled = f.steady.find((s: Any) => s.kind === "floor-precompiled");
+  const etcd3Proto = f.steady.find((s: Any) => s.kind === "agent" && /FLEETWATCH_ETCD_PROTO/.test(s.label));
   for (const a of [agent, deployed]) {
     if (!a?.rssMB || !floor?.rssMB) continue;
-    const which =
-      a === agent ? "agent as shipped" : "agent as deployed (NODE_OPTIONS=--max-semi-space-size=1)";
+    const which = a === agent ? "agent as shipped" : "agent as deployed (NODE_OPTIONS=--lite-mode)";
     goals.push(
       `| 8 | ${which}: RSS ≤ 1.1 × etcd3 floor (${(1.1 * floor.rssMB).toFixed(1)} MB) | ${mark(a.rssMB <= 1.1 * floor.rssMB)}: ${a.rssMB} MB vs floor ${floor.rssMB} MB |`,
       `| 8 | ${which}: then under the etcd3 floor | ${mark(a.rssMB < floor.rssMB)}: ${a.rssMB} MB |`,
       `| 8 | ${which}: steady CPU ≤ floor + 0.2 % of a core | ${mark(a.cpuPct <= floor.cpuPct + 0.2)}: ${a.cpuPct} % vs floor ${floor.cpuPct} % |`,
     );
   }
-  if (lean?.rssMB && floor?.rssMB)
+  if (precompiled?.rssMB && floor?.rssMB && agent?.rssMB && etcd3Proto?.rssMB && f.startMs.agentEtcd3Proto)
     goals.push(
-      `| 8 | leaner gRPC path (KV, Watch, Lease services only): measure the saving | ${(floor.rssMB - lean.rssMB).toFixed(1)} MB saved on the floor (${lean.rssMB} vs ${floor.rssMB} MB), start p50 ${fmtMs(f.startMs.floorLean.p50)} vs ${fmtMs(f.startMs.floor.p50)}: not taken (bench/RESULTS.md notes) |`,
+      `| 8 | leaner gRPC path (precompiled definition, no .proto parsing): measure the saving | floor ${(floor.rssMB - precompiled.rssMB).toFixed(1)} MB (${precompiled.rssMB} vs ${floor.rssMB} MB), start p50 ${fmtMs(f.startMs.floorPrecompiled.p50)} vs ${fmtMs(f.startMs.floor.p50)}; agent ${(etcd3Proto.rssMB - agent.rssMB).toFixed(1)} MB (${agent.rssMB} vs ${etcd3Proto.rssMB} MB), first heartbeat p50 ${fmtMs(f.startMs.agent.p50)} vs ${fmtMs(f.startMs.agentEtcd3Proto.p50)}: taken |`,
     );
   const a50 = f.startMs.agent.p50;
   const f50 = f.startMs.floor.p50;
@@ -75,32 +79,61 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
     );
 }
 
-/** What the measurements above and by hand showed (2026-12-04, 2 shared cores, load 4-40). */
+/** What the measurements above and by hand showed (2026-12-04, 2 shared cores, load 0.6-11). */
 const FOOTPRINT_NOTES = [
   "What was measured and decided:",
   "",
+  "- **zod off the agent's path.** The agent decodes its one stored value, its config, with " +
+    "`shared/config-value.ts`'s hand checks (same answers and sentences as the zod schema: " +
+    "`test/unit/config-value.test.ts` runs schema.test.ts's vectors, zod's order-of-check edges and 4,000 " +
+    "generated values through both); `test/unit/agent-imports.test.ts` fails if zod comes back. Before: " +
+    "zod was +7 MB and 143-315 ms of the agent's start.",
+  "- **Leaner gRPC path: taken, as a precompiled definition.** etcd3 parses rpc.proto's text at load with " +
+    "@grpc/proto-loader and the full protobufjs, and builds reflection descriptors a client never reads. " +
+    "Every fleetwatch process now hands etcd3 the same package definition built from `shared/etcd-rpc.json` " +
+    "(the same proto compiled once) with protobufjs/light (`shared/etcd-proto.ts`; unit test: every method's " +
+    "path, name, bytes and decoded objects equal proto-loader's; liveness fault tests pass). Measured in the " +
+    "same runs (agent with `FLEETWATCH_ETCD_PROTO=etcd3` as the A/B): agent -2.0 and -3.8 MB, first heartbeat " +
+    "p50 -120 and -223 ms. In CPU profiles of the agent's start, protobufjs went from ~240 ms to ~35-60 ms " +
+    "(load 7-17). Cutting rpc.proto's text to KV, Watch and Lease (an earlier try) saved 0.3 MB and no time. " +
+    "The floor itself gains little from it (its start is mostly @grpc/grpc-js and node's module loading).",
+  "- **V8 flags (deploy files: `NODE_OPTIONS=--lite-mode`).** Three runs: `--lite-mode` 57.7 MB (quiet, floor " +
+    "57.8), 53.0 MB (load 7, floor 60.1), 52.6 MB (load 9-11, floor 60.5), CPU +0.00/+0.18/+0.14 % of a core " +
+    "over the floor (goal +0.2 %); start ~70 ms slower (by hand, 9 spawns each: p50 539 vs 466 ms at load 9). " +
+    "`--max-semi-space-size=1` (the previous deploy flag): 70.0 vs 69.0 MB (quiet), 69.0 vs 74.7 (load 7), " +
+    "68.6 vs 70.3 (load 9-11), and nothing beside `--lite-mode`: dropped. `v8.setFlagsFromString` at run time " +
+    "does not resize the young generation, so flags live in the deploy files, not in `fleetwatch agent`, and " +
+    "not for `server`. `--optimize-for-size`, `--single-threaded-gc`: no steady gain.",
+  "- **Per-sample garbage** (`node --expose-gc --import tsx bench/sample-garbage.ts`): one cpu+memory run " +
+    "(collectors, console lines, stored sample) allocated 42 KiB of heap, 16 KiB per /proc file in " +
+    "fs/promises' readFile plus a 64 KiB buffer each; the collectors now read procfs synchronously (in memory, " +
+    "microseconds): 19-20 KiB per run (65-68 KiB with all six metrics) for ~210 (640) bytes of output, and " +
+    "no growth of the heap retained over 50-300 runs beyond noise (-6 to +80 KiB, not proportional to runs). " +
+    "Nothing is kept across samples but the last stored value (the session re-puts it after a re-grant).",
+  "- **Manager.** The precompiled gRPC definition applies to it too, and its start no longer loads yaml " +
+    "(only ctl reads YAML files). Its static closure still holds alerting and prom-client (used with HTTP on).",
+  "- **The other runs of this scenario on the same day** (each against its own floor): run 1 (load 7.05 at " +
+    "the start, 7.0 at the end): floor 60.1 MB / 0.275 % / 694 ms; agent 74.7 MB (1.24 ×) / 0.413 % / 856 ms; " +
+    "with etcd3 parsing rpc.proto 76.7 MB / 976 ms; `--lite-mode` 53.0 MB / 0.452 %; precompiled floor 62.2 MB / " +
+    "577 ms; manager 72.1 MB at 21 nodes. Run 2 (load 9.25, 10.83 at the end): floor 60.5 MB / 0.203 % / " +
+    "668 ms; agent 70.3 MB (1.16 ×) / 0.271 % / 617 ms; with etcd3 parsing rpc.proto 74.1 MB / 840 ms; " +
+    "`--lite-mode` 52.6 MB / 0.338 %; precompiled floor 61.9 MB / 647 ms; manager 76.3 MB at 21 nodes. Run 3 " +
+    "(load 6.79, 3.59 at the end): floor 60.2 MB / 0.2 % / 491 ms; agent 74.3 MB (1.23 ×) / 0.273 % / 687 ms; " +
+    "with etcd3 parsing rpc.proto 77.4 MB / 747 ms; `--lite-mode` 52.8 MB / 0.346 %; manager 74.6 MB. The " +
+    "table above is run 4, the quietest. The precompiled floor held 1.4-2.2 MB more than the plain one in " +
+    "runs 1-3 and 5.0 MB less in run 4: it imports the ES module `dist/shared/etcd-proto.js` from CommonJS " +
+    "(Node's ESM loader), which the agent loads anyway; its start was 21-117 ms faster in every run.",
+  "- **Manager at 10,000 nodes** (`npm run bench -- --full --only steady`, 2026-12-04 20:09, load 3.4 at the " +
+    "start, after this work): 196.8 MB RSS and 8 % of a core (section 5), against 194.9 MB before: 1.9 MB (1 %) " +
+    'over issue 13\'s "no worse than today"; not investigated further (one run, shared machine).',
   "- **Build: tsc, not an esbuild bundle.** By hand, 7 spawns each, agent spawn → registered p50 / RSS at 12 s: " +
-    "tsc output 474 ms / 77.4 MB; esbuild split bundle (packages external) 1008 ms / 81.1 MB; esbuild bundle with " +
-    "the dependencies inside (etcd3 and pino external) 757 ms / 80.9 MB; tsx (before this build existed) 2123 ms / " +
-    "105.1 MB. The bundle did not start faster nor hold less, and tsc keeps src/'s layout (paths relative to " +
-    "a module work unchanged).",
-  "- **V8 flags.** `--max-semi-space-size=1` takes 8-11 MB off the agent at the same CPU (two runs): the " +
-    "young generation otherwise grows to 16 MB per semi-space for a process that allocates little. " +
-    "`v8.setFlagsFromString` at run time does not resize it (measured: new space stayed 32 MB), so it is set " +
-    "where the agent is deployed (`NODE_OPTIONS` in deploy/systemd and the DaemonSet), not for `server`, which " +
-    "allocates far more. `--max-old-space-size=32`: no effect (81.2 vs 79.8 MB). `--optimize-for-size` and " +
-    "`--single-threaded-gc`: a little less memory for +0.3 % of a core. `--lite-mode` (no optimizing compiler) " +
-    "gets under the floor (~57 MB) but costs +0.2-0.3 % of a core, over the CPU goal: an option for " +
-    "memory-tight nodes, not the default.",
-  "- **Leaner gRPC path: not taken.** The floor with etcd3's rpc.proto cut to KV, Watch and Lease held *more* " +
-    "in both runs (+5.4 MB, +3.9 MB: noise); the proto is 1,000 lines, and etcd3's ~25 MB are @grpc/grpc-js and " +
-    "protobufjs code, loaded either way. Nothing to gain for the fault-tested path's risk.",
-  "- **Where the agent's remaining ~11 MB over the floor go** (RSS after a GC, 2 s after import, on top of " +
-    "etcd3): zod +7 MB, pino +1 MB, commander ~0; the rest is the agent's own modules, its two watches and " +
-    "collectors. Start-up module loading, same machine: etcd3 405-878 ms (the floor pays it too), zod 143-315 ms, " +
-    "pino 39-233 ms, commander 69-124 ms, fleetwatch's CLI and agent modules 50-90 ms. The agent's start " +
-    "(test/unit/agent-imports.test.ts) loads no manager, HTTP, ctl, sim, security, YAML or Prometheus code.",
+    "tsc output 474 ms / 77.4 MB; esbuild split bundle 1008 ms / 81.1 MB; esbuild bundle with the dependencies " +
+    "inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB.",
+  "- **What the agent's start still spends** (CPU profile, load 7): Node's module loading (compile, realpath, " +
+    "CommonJS export lexing for ESM imports of etcd3/pino/commander) is most of it, then @grpc/grpc-js, GC, " +
+    "pino and commander. Node 22's compile cache (`module.enableCompileCache`) is the next thing to measure; " +
+    "it cannot be tried on this machine's Node 20.",
   "- **Start-up depends on the machine's load** (the header gives the run's load average): compare the " +
     "agent with the floor's own spawn → lease held in the same table. On the loaded machine (load 20-40) " +
-    "the floor took 0.85-1.7 s to hold a lease.",
+    "the floor took 0.85-1.7 s to hold a lease; on the quiet machine 333 ms.",
 ];

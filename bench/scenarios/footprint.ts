@@ -1,11 +1,12 @@
 // 8. Agent footprint beside its floors, all in one run on one etcd:
 // - floors: a bare `node` that does nothing; a `node` holding one etcd3 lease with one key
-//   (bench/floors/etcd3-lease.cjs, same Node and client); the same with a lean rpc.proto
-//   (KV, Watch, Lease services only), to measure what a leaner gRPC path would save;
+//   (bench/floors/etcd3-lease.cjs, same Node and client); the same with fleetwatch's
+//   precompiled gRPC definition (shared/etcd-proto.ts), to measure what it saves;
 // - `fleetwatch agent --quiet` at interval 10 s, as shipped and under V8 flags for a small
 //   daemon, each its own process, all running side by side for the same minute;
 // - spawn -> first heartbeat (agent: its "registered" line) vs spawn -> lease held
 //   (floor), alternating spawns so both see the same load; p50 over several spawns.
+import os from "node:os";
 import { join } from "node:path";
 import { REGISTRY_PREFIX } from "../../src/shared/keys.ts";
 import {
@@ -19,36 +20,54 @@ import { cpuPercent, mb, sampleProc } from "../proc.ts";
 import { summarize } from "../stats.ts";
 
 const FLOOR = join(REPO_ROOT, "bench", "floors", "etcd3-lease.cjs");
+const ETCD3_PROTO_ENV = { FLEETWATCH_ETCD_PROTO: "etcd3" };
 
-/** V8 flags tried on the agent; "" is the agent as shipped. */
-export const AGENT_VARIANTS: { label: string; flags: string[] }[] = [
+/** V8 flags (and the gRPC path) tried on the agent; the first is the agent as shipped. */
+export const AGENT_VARIANTS: { label: string; flags: string[]; env?: Record<string, string> }[] = [
   { label: "as shipped", flags: [] },
-  // What deploy/systemd and deploy/k8s set through NODE_OPTIONS for the agent.
-  { label: "--max-semi-space-size=1 (as deployed)", flags: ["--max-semi-space-size=1"] },
+  // The A/B of the precompiled gRPC definition: etcd3 parses its rpc.proto as it does by itself.
+  { label: "etcd3 parsing rpc.proto (FLEETWATCH_ETCD_PROTO=etcd3)", flags: [], env: ETCD3_PROTO_ENV },
+  { label: "--max-semi-space-size=1", flags: ["--max-semi-space-size=1"] },
   {
     label: "--max-semi-space-size=1 --single-threaded-gc",
     flags: ["--max-semi-space-size=1", "--single-threaded-gc"],
   },
   { label: "--optimize-for-size", flags: ["--optimize-for-size"] },
-  { label: "--lite-mode", flags: ["--lite-mode"] },
+  // What deploy/systemd and deploy/k8s set through NODE_OPTIONS for the agent.
+  { label: "--lite-mode (as deployed)", flags: ["--lite-mode"] },
   { label: "--lite-mode --max-semi-space-size=1", flags: ["--lite-mode", "--max-semi-space-size=1"] },
 ];
 
 interface Subject {
   label: string;
-  kind: "bare" | "floor" | "floor-lean" | "agent";
+  kind: "bare" | "floor" | "floor-precompiled" | "agent";
   proc: FleetwatchProcess;
 }
 
-function spawnSubject(b: Bench, kind: Subject["kind"], label: string, id: string, flags: string[] = []) {
+function spawnSubject(
+  b: Bench,
+  kind: Subject["kind"],
+  label: string,
+  id: string,
+  flags: string[] = [],
+  env: Record<string, string> = {},
+) {
   const args =
     kind === "bare"
       ? ["-e", "setInterval(() => {}, 1 << 30)"]
       : kind === "agent"
         ? [...flags, FLEETWATCH_BIN, "agent", "--etcd", b.endpoint, "--name", id, "--quiet"]
-        : [FLOOR, b.endpoint, `/bench/floor/${id}`, ...(kind === "floor-lean" ? ["--lean"] : [])];
+        : [
+            FLOOR,
+            b.endpoint,
+            `/bench/floor/${id}`,
+            ...(kind === "floor-precompiled" ? ["--precompiled"] : []),
+          ];
   const startedAt = Date.now();
-  const proc = spawnProcess(process.execPath, args, { name: `${label} ${id}` });
+  const proc = spawnProcess(process.execPath, args, {
+    name: `${label} ${id}`,
+    env: { FLEETWATCH_ETCD_PROTO: "", ...env },
+  });
   return { subject: { label, kind, proc } as Subject, startedAt };
 }
 
@@ -63,16 +82,24 @@ export async function footprintScenario(b: Bench) {
   const steadyS = 60;
   const spawns = b.full ? 9 : 7;
 
-  // Start-up: alternate agent / floor / lean floor spawns, one at a time.
-  const start: Record<"agent" | "floor" | "floor-lean", number[]> = {
+  // Start-up: alternate the spawns, one at a time, so each sees the same load.
+  const starters = [
+    { key: "agent", kind: "agent" },
+    { key: "agentEtcd3Proto", kind: "agent", env: ETCD3_PROTO_ENV },
+    { key: "floor", kind: "floor" },
+    { key: "floorPrecompiled", kind: "floor-precompiled" },
+  ] as const;
+  const start: Record<(typeof starters)[number]["key"], number[]> = {
     agent: [],
+    agentEtcd3Proto: [],
     floor: [],
-    "floor-lean": [],
+    floorPrecompiled: [],
   };
   for (let i = 0; i < spawns; i++) {
-    for (const kind of ["agent", "floor", "floor-lean"] as const) {
-      const { subject, startedAt } = spawnSubject(b, kind, kind, `fp-start-${kind}-${i}`);
-      start[kind].push(await readyMs(subject.proc, kind, startedAt));
+    for (const s of starters) {
+      const env = "env" in s ? s.env : {};
+      const { subject, startedAt } = spawnSubject(b, s.kind, s.key, `fp-start-${s.key}-${i}`, [], env);
+      start[s.key].push(await readyMs(subject.proc, s.kind, startedAt));
       await subject.proc.stop();
     }
   }
@@ -83,8 +110,10 @@ export async function footprintScenario(b: Bench) {
     const started = [
       spawnSubject(b, "bare", "bare node", "bare"),
       spawnSubject(b, "floor", "etcd3 floor", "floor"),
-      spawnSubject(b, "floor-lean", "etcd3 floor, lean proto", "floor-lean"),
-      ...AGENT_VARIANTS.map((v, i) => spawnSubject(b, "agent", `agent ${v.label}`, `fp-agent-${i}`, v.flags)),
+      spawnSubject(b, "floor-precompiled", "etcd3 floor, precompiled gRPC definition", "floor-precompiled"),
+      ...AGENT_VARIANTS.map((v, i) =>
+        spawnSubject(b, "agent", `agent ${v.label}`, `fp-agent-${i}`, v.flags, v.env),
+      ),
     ];
     for (const s of started) subjects.push(s.subject);
     await Promise.all(
@@ -119,11 +148,13 @@ export async function footprintScenario(b: Bench) {
       spawns,
       startMs: {
         agent: summarize(start.agent),
+        agentEtcd3Proto: summarize(start.agentEtcd3Proto),
         floor: summarize(start.floor),
-        floorLean: summarize(start["floor-lean"]),
+        floorPrecompiled: summarize(start.floorPrecompiled),
       },
       steady,
       server: { rssMB: serverRss ? mb(serverRss.rss) : undefined, knownNodes },
+      loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
     };
   } finally {
     await Promise.all(subjects.map((s) => s.proc.stop().catch(() => undefined)));

@@ -6,19 +6,20 @@
 // a fleet-wide change to N overrides would send N events to each of N agents.
 import type { Etcd3 } from "etcd3";
 import { mergeConfig } from "../shared/config-merge.ts";
+// Hand checks, not zod: zod stays off the agent's start (test/unit/agent-imports.test.ts).
+import {
+  type ConfigOverride,
+  checkConfigText,
+  type EffectiveConfig,
+  MAX_ACK_REASON,
+  type ParseResult,
+} from "../shared/config-value.ts";
 import { Informer, type InformerEvent, type InformerItem } from "../shared/informer.ts";
 import type { InformerStatus } from "../shared/informer-status.ts";
 import { configKey, DEFAULT_CONFIG_KEY } from "../shared/keys.ts";
 import { etcdKvSource, type KvSource } from "../shared/kv-source.ts";
 import type { NodeName } from "../shared/node-name.ts";
-import {
-  type ConfigAck,
-  type ConfigOverride,
-  type EffectiveConfig,
-  MAX_ACK_REASON,
-  type ParseResult,
-  parseConfigText,
-} from "../shared/schema.ts";
+import type { ConfigAck } from "../shared/schema.ts";
 
 /** What is known about one of the two source keys. */
 interface SourceState {
@@ -72,7 +73,7 @@ export class ConfigWatch {
       source: options.source ?? etcdKvSource(options.client),
       // Read at one revision, watched one key each.
       target: { keys: [this.sources.fleet.key, this.sources.node.key] },
-      decode: (stored) => parseConfigText(stored.value),
+      decode: (stored) => checkConfigText(stored.value),
       onList: (items) => this.onList(items),
       onEvents: (events) => this.onEvents(events),
       onStatus: options.onStatus,

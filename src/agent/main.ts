@@ -4,6 +4,7 @@
 import os from "node:os";
 import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
+import type { EffectiveConfig } from "../shared/config-value.ts";
 import { errorMessage, ValidationError } from "../shared/errors.ts";
 import { escapeControlLines } from "../shared/escape.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
@@ -13,8 +14,7 @@ import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { createLogger } from "../shared/log.ts";
 import { checkNodeName, type NodeName } from "../shared/node-name.ts";
 import type { CommonOptions } from "../shared/options.ts";
-import { encodeSample } from "../shared/sample.ts";
-import type { EffectiveConfig } from "../shared/schema.ts";
+import { encodeSample } from "../shared/sample-encode.ts";
 import { certificateCommonName, loadEtcdTls } from "../shared/tls-files.ts";
 import { agentLines } from "./agent-console.ts";
 import { CollectionLoop } from "./collection-loop.ts";

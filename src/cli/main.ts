@@ -7,11 +7,15 @@ import { type AlertCliOptions, withAlertOptions } from "../manager/alerts/option
 import { type HttpCliOptions, withHttpOptions } from "../manager/http/options.ts";
 import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared/endpoints.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
+import { installPrecompiledEtcdProto } from "../shared/etcd-proto.ts";
 import { InvalidNodeNameError, type NodeName, parseNodeName } from "../shared/node-name.ts";
 import type { CommonOptions } from "../shared/options.ts";
 import { registerSimCommand } from "../sim/register.ts";
 import { durationArg, integerArg } from "./args.ts";
 import { registerConfigCommands } from "./ctl/register.ts";
+
+// Before any command loads etcd3: no .proto text is parsed at start (shared/etcd-proto.ts).
+installPrecompiledEtcdProto();
 
 function endpointsArg(value: string): Endpoint[] {
   try {

@@ -2,8 +2,8 @@
 // (console), `--interval 10 --metrics cpu,memory` and JSON/YAML files (ctl). Pure apart
 // from parseConfigFile's read; every rule is the shared zod schema's, so the messages
 // name the field and rule the same way everywhere.
+import { createRequire } from "node:module";
 import { extname } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { readFileAtMost } from "../shared/bounded-read.ts";
 import { ValidationError } from "../shared/errors.ts";
 import { printable } from "../shared/node-name.ts";
@@ -11,6 +11,13 @@ import { type ConfigOverride, MAX_CONFIG_BYTES } from "../shared/schema.ts";
 import { validateOverrideInput } from "./service.ts";
 
 export const CONFIG_FIELDS = ["interval", "metrics"] as const;
+
+/**
+ * yaml is loaded at the first YAML file (ctl), not with this module: the manager's console
+ * only parses `field=value` words, and yaml is ~170 ms and a few MB of its start (issue 13).
+ * require, not import(): parseConfigDocument stays synchronous.
+ */
+const loadYaml = (): typeof import("yaml") => createRequire(import.meta.url)("yaml");
 
 /** "10" -> 10; anything that is not a plain decimal number stays text, so the schema names it. */
 export function intervalFromText(text: string): unknown {
@@ -61,9 +68,10 @@ export function parseConfigDocument(text: string, fileName: string): unknown {
   }
   const ext = extname(fileName).toLowerCase();
   if (ext === ".yaml" || ext === ".yml") {
+    const yaml = loadYaml();
     try {
       // One document, plain data: no custom tags, no aliases expanding into huge values.
-      return parseYaml(text, { maxAliasCount: 0, prettyErrors: false });
+      return yaml.parse(text, { maxAliasCount: 0, prettyErrors: false });
     } catch (err) {
       throw new ValidationError(`${fileName} is not valid YAML (${firstLine(err)})`, "value");
     }

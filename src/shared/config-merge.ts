@@ -1,6 +1,6 @@
 // Effective config = built-in defaults <- fleet default <- node override.
 // Pure: no I/O, so it is table-tested and shared by agent, manager and CLI.
-import { BUILTIN_DEFAULT_CONFIG, type ConfigOverride, type EffectiveConfig } from "./schema.ts";
+import { BUILTIN_DEFAULT_CONFIG, type ConfigOverride, type EffectiveConfig } from "./config-value.ts";
 
 export function mergeConfig(
   fleetDefault: ConfigOverride | undefined,

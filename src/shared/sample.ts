@@ -5,7 +5,11 @@
 // Bounds (issue 11): a node controls this value, so its size is bounded before it is parsed
 // (bytes), after (fields), and across samples (distinct names per node, see manager/http/samples.ts).
 import { z } from "zod";
+import type { StoredSample } from "./sample-encode.ts";
 import { MAX_INTERVAL_S } from "./schema.ts";
+
+// The agent builds its value with sample-encode.ts (no zod there); this module decodes it.
+export { encodeSample } from "./sample-encode.ts";
 
 /** A full sample of every known metric is ~600 bytes; 16 KiB leaves room for new collectors. */
 export const MAX_SAMPLE_BYTES = 16 * 1024;
@@ -27,6 +31,9 @@ export const MetricsSampleSchema = z.object({
   synthetic: z.boolean().optional(),
 });
 export type MetricsSample = z.infer<typeof MetricsSampleSchema>;
+// What the encoder writes is what the schema reads.
+const encodedIsDecodable: StoredSample extends MetricsSample ? true : false = true;
+void encodedIsDecodable;
 
 /** Why a sample was refused; also the `reason` label of fleetwatch_samples_rejected_total. */
 export type SampleRejection = "too_large" | "invalid" | "too_many_fields" | "too_many_names";
@@ -78,16 +85,4 @@ export function decodeSample(text: string): SampleResult {
   }
   const { ts, interval, synthetic } = parsed.data;
   return { ok: true, value: { reportedAt: ts * 1000, interval, values, synthetic: synthetic === true } };
-}
-
-/** The value an agent stores: `ts` in seconds, one record of fields per metric. */
-export function encodeSample(
-  now: number,
-  interval: number,
-  values: Record<string, Record<string, number>>,
-  synthetic = false,
-): string {
-  const sample: MetricsSample = { ts: Math.floor(now / 1000), interval, values };
-  if (synthetic) sample.synthetic = true;
-  return JSON.stringify(sample);
 }

@@ -1,7 +1,8 @@
 // `fleetwatch agent` runs on every machine: its start loads only the agent. Checked on the
 // compiled dist/ (what bin/fleetwatch runs): the static import closure of the CLI entry
 // plus the agent's runner must not reach the manager, HTTP, ctl, sim, security, local etcd
-// or YAML code, which the CLI imports lazily inside the commands that need them.
+// or YAML code, which the CLI imports lazily inside the commands that need them, nor zod
+// (the manager's decoder; the agent checks its config by hand, shared/config-value.ts).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -92,6 +93,25 @@ describe("the agent's start loads only the agent", () => {
         assert.deepEqual(builtins, [], `${f} imports ${builtins.join(", ")}`);
       }
     }
+  });
+
+  it("does not load zod (~7 MB and 150-300 ms of start): the agent's config goes through config-value.ts", () => {
+    const { files, packages } = closure([resolve(DIST, "cli/main.js"), resolve(DIST, "agent/main.js")]);
+    const importers = [...files]
+      .filter((f) => staticImports(readFileSync(f, "utf8")).includes("zod"))
+      .map((f) => relative(DIST, f));
+    assert.deepEqual(importers, [], "these modules on the agent's start import zod");
+    assert.ok(!packages.has("zod"), "zod is loaded");
+    assert.ok(
+      [...files].some((f) => relative(DIST, f) === "shared/config-value.js"),
+      "the agent decodes its config with the hand checks of shared/config-value.js",
+    );
+  });
+
+  it("the manager's start does not load yaml (only ctl reads YAML files)", () => {
+    const { files, packages } = closure([resolve(DIST, "cli/main.js"), resolve(DIST, "manager/main.js")]);
+    assert.ok(files.has(resolve(DIST, "config/input.js")), "the closure holds the console's config parser");
+    assert.ok(!packages.has("yaml"), "yaml is loaded at the manager's start");
   });
 
   it("the flag declarations themselves import nothing heavy", () => {
