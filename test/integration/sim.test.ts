@@ -61,9 +61,28 @@ test("sim: 50 nodes ALIVE, crashes become DEAD, a fleet default is acked by ever
   assert.ok(sim.count(new RegExp(`"ev":"acked".*"defaultRevision":${rev}`)) > N / 2);
 
   // A graceful leave through the control channel: LEFT, never DEAD.
-  const alive = await fx.client.getAll().prefix("/monitor/heartbeat/t-").keys();
-  const leaver = alive[0]?.split("/").pop() as string;
-  sim.write(`leave ${leaver}`);
+  // The crash rate keeps running: a live key may belong to a node already crashed (its key
+  // lives until the TTL) or one crashed before the leave reaches it. Ask a node the sim has
+  // not crashed to leave, and ask another if the sim does not report that leave.
+  let leaver: string | undefined;
+  for (let attempt = 0; attempt < 5 && leaver === undefined; attempt++) {
+    const everCrashed = new Set(
+      sim.stdout.flatMap((l) => /^EV \{"ev":"crash","node":"([^"]+)"/.exec(l)?.[1] ?? []),
+    );
+    const live = await fx.client.getAll().prefix("/monitor/heartbeat/t-").keys();
+    const candidate = live.map((k) => k.split("/").pop() as string).find((n) => !everCrashed.has(n));
+    assert.ok(candidate, "a live node the simulator has not crashed");
+    const after = sim.stdout.length;
+    sim.write(`leave ${candidate}`);
+    const reported = await sim
+      .waitForLine(new RegExp(`^EV \\{"ev":"leave","node":"${candidate}"`), { after, timeoutMs: 5000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (reported) leaver = candidate;
+  }
+  assert.ok(leaver, `no leave reported by the simulator in 5 attempts\n${sim.tail()}`);
   await server.waitForLine(`[-] Node ${leaver} LEFT (graceful shutdown)`, { timeoutMs: 5000 });
 
   sim.write("stop");
