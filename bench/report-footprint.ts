@@ -123,9 +123,11 @@ const FOOTPRINT_NOTES = [
     "table above is run 4, the quietest. The precompiled floor held 1.4-2.2 MB more than the plain one in " +
     "runs 1-3 and 5.0 MB less in run 4: it imports the ES module `dist/shared/etcd-proto.js` from CommonJS " +
     "(Node's ESM loader), which the agent loads anyway; its start was 21-117 ms faster in every run.",
-  "- **Manager at 10,000 nodes** (`npm run bench -- --full --only steady`, 2026-12-04 20:09, load 3.4 at the " +
-    "start, after this work): 196.8 MB RSS and 8 % of a core (section 5), against 194.9 MB before: 1.9 MB (1 %) " +
-    'over issue 13\'s "no worse than today"; not investigated further (one run, shared machine).',
+  "- **Manager at 10,000 nodes** (`npm run bench -- --full --only steady`, three runs on 2026-12-04 after this " +
+    "work: 20:09 at load 3.4, 20:55 and 20:58 at load 0.1-1): 196.8, 189.7 and 274.1 MB RSS, 8.0, 10.7 and 9.5 % " +
+    "of a core (section 5 shows the last), against 194.9 MB / 8 % before. RSS is one sample at the end of the " +
+    "steady minute, so it moves with the garbage collector's timing (the same process served 1,000 nodes just " +
+    'before); two runs of three meet issue 13\'s "no worse than today", the third does not. Not investigated further.',
   "- **Build: tsc, not an esbuild bundle.** By hand, 7 spawns each, agent spawn → registered p50 / RSS at 12 s: " +
     "tsc output 474 ms / 77.4 MB; esbuild split bundle 1008 ms / 81.1 MB; esbuild bundle with the dependencies " +
     "inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB.",
