@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { Etcd3 } from "etcd3";
 import { chromium } from "playwright-core";
 import { freePort, spawnFleetwatch, startEtcd } from "./harness/index.ts";
+import { deadRegistryEntry } from "./harness/registry-entry.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install -y chromium`;
@@ -16,17 +17,7 @@ test("dashboard: more than 50 nodes with a 1e300 registry date and a bad ack ren
 }, async (t) => {
   const etcd = await startEtcd({ members: 1 });
   const client = new Etcd3({ hosts: etcd.hosts });
-  const entry = (node: string, since: number) =>
-    JSON.stringify({
-      node,
-      state: "DEAD",
-      since,
-      firstSeen: 1_700_000_000_000,
-      lastSeen: 1_700_000_000_000,
-      createRevision: 0,
-      leaving: false,
-      history: [{ state: "DEAD", at: since, reason: "TTL expired", revision: 1 }],
-    });
+  const entry = (node: string, since: number) => deadRegistryEntry(node, since, 1_700_000_000_000);
   await client.put("/monitor/nodes/ancient").value(entry("ancient", 1e300));
   for (let i = 0; i < 55; i++)
     await client.put(`/monitor/nodes/old-${i}`).value(entry(`old-${i}`, 1_700_000_000_000));

@@ -14,6 +14,7 @@ import {
   startEtcd,
   waitFor,
 } from "./harness/index.ts";
+import { deadRegistryEntry } from "./harness/registry-entry.ts";
 import { apiClient } from "./http/client.ts";
 
 const ESC = "\u001b";
@@ -104,17 +105,7 @@ describe("hardening: one bad value cannot stop the manager or hide a node (issue
   });
 
   test("a registry entry with an out-of-range date leaves the manager ready and every other node listed", async () => {
-    const entry = (node: string, since: number) =>
-      JSON.stringify({
-        node,
-        state: "DEAD",
-        since,
-        firstSeen: 1,
-        lastSeen: 1,
-        createRevision: 0,
-        leaving: false,
-        history: [{ state: "DEAD", at: since, reason: "TTL expired", revision: 1 }],
-      });
+    const entry = (node: string, since: number) => deadRegistryEntry(node, since, 1);
     await client.put("/monitor/nodes/ancient").value(entry("ancient", 1e300));
     // More than 50 nodes: the start-up summary path (and the dashboard's big-fleet path).
     for (let i = 0; i < 55; i++)
