@@ -1,6 +1,7 @@
 // bench/results.json -> bench/RESULTS.md: the machine, then one table per scenario and
 // the issue's goals, each marked met or not met with the measured figure.
 import { renderFootprint } from "./report-footprint.ts";
+import { renderSteady } from "./report-steady.ts";
 import { fmtMs, type Summary } from "./stats.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the report reads the results it just wrote.
@@ -139,39 +140,7 @@ export function renderMarkdown(report: Any): string {
   }
 
   const st = r.steady;
-  if (st) {
-    out.push("## 5. Steady state", "");
-    out.push(
-      "| nodes | seconds | manager RSS | manager CPU | sim RSS | sim CPU | etcd RSS | etcd CPU | etcd DB | false DEAD | heartbeat-key puts/s | all etcd puts/s | lease renewals/s |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    );
-    for (const k of Object.keys(st)) {
-      const s5 = st[k].steady ?? st[k];
-      out.push(
-        `| ${s5.nodes} | ${s5.seconds} | ${s5.managerRssMB} MB | ${s5.managerCpuPct} % | ${s5.simRssMB} MB | ${s5.simCpuPct} % | ${s5.etcdRssMB} MB | ${s5.etcdCpuPct} % | ${s5.etcdDbMB} MB | ${s5.falseDead} | ${s5.heartbeatKeyPutsPerS} | ${s5.etcdPutsPerS} | ${s5.leaseRenewalsPerS} |`,
-      );
-    }
-    out.push(
-      "",
-      "CPU is % of one core. Heartbeats are lease keepalives, which are not writes: heartbeat-key puts/s counts every put of a `/monitor/heartbeat/` key seen by a watcher (0 in steady state); *all etcd puts/s* is `etcd_debugging_mvcc_put_total` and is the synthetic metrics samples each node publishes under its lease at its interval (10 s by default), as a real agent does.",
-      "",
-    );
-    for (const k of Object.keys(st)) {
-      const s5 = st[k].steady ?? st[k];
-      goals.push(`| 5 | false DEAD = 0 at ${s5.nodes} | ${mark(s5.falseDead === 0)}: ${s5.falseDead} |`);
-    }
-    const ten = st.n10000?.steady ?? st.n10000;
-    if (ten) {
-      goals.push(
-        `| 5 | manager RSS ≤ 300 MB at 10,000 | ${mark(ten.managerRssMB <= 300)}: ${ten.managerRssMB} MB |`,
-      );
-      goals.push(
-        `| 5 | manager CPU ≤ 10 % at 10,000 | ${mark(ten.managerCpuPct <= 10)}: ${ten.managerCpuPct} % |`,
-      );
-    } else {
-      goals.push("| 5 | goals at 10,000 nodes | not measured in quick mode; run --full |");
-    }
-  }
+  if (st) renderSteady(st, out, goals);
 
   const cs = r.cold;
   if (cs) {

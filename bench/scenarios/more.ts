@@ -2,6 +2,7 @@
 // prefix, measures against a floor taken in the same run where one exists, and stops
 // what it started. Every load is bounded: a fixed number of nodes, events and seconds.
 
+import os from "node:os";
 import { Etcd3 } from "etcd3";
 import {
   CONFIG_PREFIX,
@@ -22,6 +23,7 @@ import {
   stopSim,
 } from "../env.ts";
 import { cpuPercent, mb, sampleProc } from "../proc.ts";
+import { ProcSeries } from "../proc-series.ts";
 import { summarize } from "../stats.ts";
 
 /** Resolves when `pred` holds for the simulator's events, polling its output. */
@@ -224,6 +226,11 @@ export async function fleetDefaultScenario(b: Bench) {
 }
 
 // 5. Steady state at N nodes for a fixed time.
+/** RSS sample period of the steady window: 30 samples over the 10,000-node minute. */
+const RSS_EVERY_MS = 2000;
+/** The 1, 5 and 15 minute load averages, to two decimals: the machine is shared. */
+const loadAverage = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
 export async function steadyScenario(b: Bench, n: number, seconds: number, metrics: boolean) {
   const prefix = `steady${n}-`;
   const sim = await startSim(b, { nodes: n, prefix, extra: metrics ? [] : ["--no-metrics"] }, 180_000);
@@ -233,34 +240,37 @@ export async function steadyScenario(b: Bench, n: number, seconds: number, metri
   const deadBefore = b.server.stdout.filter((l) => l.startsWith(`[-] Node ${prefix}`)).length;
   const hbPutsBefore = b.floor.heartbeatPuts;
   const m0 = await etcdMetrics(b);
-  const etcdPid = b.etcd.members[0]?.pid as number;
-  const s0 = {
-    mgr: sampleProc(b.server.pid as number),
-    sim: sampleProc(sim.pid as number),
-    etcd: sampleProc(etcdPid),
-  };
+  const etcdPid = b.etcd.members[0]?.pid;
+  const loadAtStart = loadAverage();
+  const series = new ProcSeries({ manager: b.server.pid, sim: sim.pid, etcd: etcdPid }, RSS_EVERY_MS);
   await sleep(seconds * 1000);
-  const s1 = {
-    mgr: sampleProc(b.server.pid as number),
-    sim: sampleProc(sim.pid as number),
-    etcd: sampleProc(etcdPid),
-  };
+  const p = series.stop();
+  const loadAtEnd = loadAverage();
   const m1 = await etcdMetrics(b);
   const hbPuts = b.floor.heartbeatPuts - hbPutsBefore;
   const falseDead = b.server.stdout.filter((l) => l.startsWith(`[-] Node ${prefix}`)).length - deadBefore;
   const d = (k: string) => (m1[k] ?? 0) - (m0[k] ?? 0);
-  const cpu = (a: ReturnType<typeof sampleProc>, z: ReturnType<typeof sampleProc>) =>
-    a && z ? Math.round(cpuPercent(a, z) * 10) / 10 : undefined;
   const steady = {
     nodes: n,
     seconds,
     metricsPublished: metrics,
-    managerRssMB: s1.mgr ? mb(s1.mgr.rss) : undefined,
-    managerCpuPct: cpu(s0.mgr, s1.mgr),
-    simRssMB: s1.sim ? mb(s1.sim.rss) : undefined,
-    simCpuPct: cpu(s0.sim, s1.sim),
-    etcdRssMB: s1.etcd ? mb(s1.etcd.rss) : undefined,
-    etcdCpuPct: cpu(s0.etcd, s1.etcd),
+    // RSS: median and max of the samples taken every RSS_EVERY_MS over the window; *RssMB is the
+    // last sample (the one figure reported before the series). CPU: first to last sample.
+    rssEveryS: RSS_EVERY_MS / 1000,
+    rssSamples: p.manager.rss?.n,
+    managerRssMB: p.manager.rss?.endMB,
+    managerRssMedianMB: p.manager.rss?.medianMB,
+    managerRssMaxMB: p.manager.rss?.maxMB,
+    managerCpuPct: p.manager.cpuPct,
+    simRssMB: p.sim.rss?.endMB,
+    simRssMedianMB: p.sim.rss?.medianMB,
+    simRssMaxMB: p.sim.rss?.maxMB,
+    simCpuPct: p.sim.cpuPct,
+    etcdRssMB: p.etcd.rss?.endMB,
+    etcdRssMedianMB: p.etcd.rss?.medianMB,
+    etcdRssMaxMB: p.etcd.rss?.maxMB,
+    etcdCpuPct: p.etcd.cpuPct,
+    loadAverage: { start: loadAtStart, end: loadAtEnd },
     etcdDbMB: mb(m1.etcd_mvcc_db_total_size_in_bytes ?? m1.etcd_debugging_mvcc_db_total_size_in_bytes ?? 0),
     falseDead,
     etcdPutsPerS: Math.round((d("etcd_debugging_mvcc_put_total") / seconds) * 10) / 10,
