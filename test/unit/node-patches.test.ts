@@ -35,3 +35,29 @@ test("first send is the whole node, then only changed fields, nothing when uncha
   p.forget("n");
   assert.deepEqual(Object.keys(p.diff(summary()) ?? {}).length, Object.keys(summary()).length);
 });
+
+test("with no stream open nothing is kept; a new stream's snapshot is the baseline of its patches", () => {
+  const p = new NodePatches();
+  p.diff(summary({ node: "a" }));
+  p.diff(summary({ node: "b" }));
+  assert.equal(p.size, 2);
+  // The last stream closed: the baseline goes.
+  p.clear();
+  assert.equal(p.size, 0);
+  // Meanwhile a changed and changed back; b changed. A stream opens with this snapshot:
+  const snapshot = [summary({ node: "a" }), summary({ node: "b", lastHeartbeat: 5 })];
+  p.baseline(snapshot);
+  assert.equal(p.size, 2);
+  // Against the snapshot, not against what was sent before the clear: an unchanged node sends
+  // nothing, a change sends only its field.
+  assert.equal(p.diff(summary({ node: "b", lastHeartbeat: 5 })), undefined);
+  assert.deepEqual(p.diff(summary({ node: "a", lastHeartbeat: 7 })), { node: "a", lastHeartbeat: 7 });
+  assert.deepEqual(p.diff(summary({ node: "b", lastHeartbeat: 2 })), { node: "b", lastHeartbeat: 2 });
+});
+
+test("after clear() without a baseline, a node's first patch is the whole node", () => {
+  const p = new NodePatches();
+  p.diff(summary());
+  p.clear();
+  assert.deepEqual(p.diff(summary()), summary());
+});

@@ -110,7 +110,7 @@ export class FleetHttpServer {
       token: opts.token,
       status: () => this.status(),
       summary: (view) => this.summary(view),
-      flush: () => this.flush(),
+      snapshot: () => this.snapshot(),
     });
     this.server = createServer((req, res) => void this.handle(req, res));
     // Slow or idle clients cannot hold sockets forever; SSE streams are exempt (no timeout).
@@ -230,6 +230,13 @@ export class FleetHttpServer {
       this.lastReady = ready;
       this.hub.broadcast("status", this.status());
     }
+    if (this.hub.size === 0) {
+      // No stream open: no patch to compute and no baseline to keep (node-patches.ts); the
+      // next stream's snapshot sets it.
+      this.dirty.clear();
+      this.patches.clear();
+      return;
+    }
     if (this.dirty.size === 0) return;
     // Deltas: per changed node only the fields that changed (node-patches.ts).
     const changed: NodePatch[] = [];
@@ -240,6 +247,18 @@ export class FleetHttpServer {
     }
     this.dirty.clear();
     if (changed.length > 0) this.hub.broadcast("nodes", changed);
+  }
+
+  /**
+   * The fleet as a new stream starts from it. Pending patches go out to the open streams first,
+   * so they too hold exactly this; with none open, it becomes the baseline of later patches.
+   */
+  private snapshot(): NodeSummary[] {
+    const wasIdle = this.hub.size === 0;
+    this.flush();
+    const summaries = [...this.deps.manager.state.nodes.values()].map((v) => this.summary(v));
+    if (wasIdle) this.patches.baseline(summaries);
+    return summaries;
   }
 
   /** A node as the dashboard and /metrics show it: liveness, desired config, latest sample. */

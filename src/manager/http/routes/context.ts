@@ -43,8 +43,11 @@ export interface RouteContext {
   token: string | undefined;
   status(): ServerStatus;
   summary(view: NodeView): NodeSummary;
-  /** Sends pending node patches now (before a stream's snapshot). */
-  flush(): void;
+  /**
+   * Every node's summary as a new stream starts from it: pending patches are sent to the open
+   * streams first, and later patches are computed against this.
+   */
+  snapshot(): NodeSummary[];
 }
 
 /** A known node's view, or 400 (bad name) / 404 (never seen). */

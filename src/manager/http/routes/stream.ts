@@ -12,11 +12,10 @@ export function stream(ctx: RouteContext, req: IncomingMessage, res: ServerRespo
     return;
   }
   // Everything pending goes out as patches first, so the snapshot is what later patches build on.
-  ctx.flush();
-  const views = [...ctx.manager.state.nodes.values()];
+  const snapshot = ctx.snapshot();
   const first: { event: string; data: unknown }[] = [
     { event: "status", data: ctx.status() },
-    { event: "snapshot", data: views.map((v) => ctx.summary(v)) },
+    { event: "snapshot", data: snapshot },
   ];
   if (nodeParam !== undefined) {
     first.push({
