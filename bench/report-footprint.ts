@@ -125,9 +125,17 @@ const FOOTPRINT_NOTES = [
     "(Node's ESM loader), which the agent loads anyway; its start was 21-117 ms faster in every run.",
   "- **Manager at 10,000 nodes** (`npm run bench -- --full --only steady`, three runs on 2026-12-04 after this " +
     "work: 20:09 at load 3.4, 20:55 and 20:58 at load 0.1-1): 196.8, 189.7 and 274.1 MB RSS, 8.0, 10.7 and 9.5 % " +
-    "of a core (section 5 shows the last), against 194.9 MB / 8 % before. RSS is one sample at the end of the " +
-    "steady minute, so it moves with the garbage collector's timing (the same process served 1,000 nodes just " +
-    'before); two runs of three meet issue 13\'s "no worse than today", the third does not. Not investigated further.',
+    "of a core, against 194.9 MB / 8 % before. That was one RSS sample at the end of the steady minute; section 5 " +
+    "now samples every 2 s and judges the median (2026-12-05, load 3-6 from other work on the same cores). Before " +
+    "the change below: median 180.5 and 205.3 MB (max 197.6 and 236.1), 8.4 and 8.6 % of a core; after it: " +
+    "180.8, 148.4 and 187.8 MB (max 201.2, 155.7, 202.8), 5.9, 7.0 and 6.9 %. RSS climbs ~0.5 MB/s through the " +
+    "minute and drops at each full GC: only 72-81 MB of the heap is live (heap snapshots at the end of the " +
+    "minute), V8's heap is 125-148 MB, the rest of the RSS is code and native memory. The change: the dashboard " +
+    "kept, for every sampled node, the JSON of each field last sent to SSE clients (a Map per node: 13.7 MB in " +
+    "the snapshot, replaced at every sample, so old-generation garbage) even with no dashboard open; it now keeps " +
+    "none while no stream is open and starts from the snapshot a new stream gets. What stays: ~165 bytes per " +
+    "kept metric sample (~17 MB after the minute; the window is 10 minutes, so ~100 MB at 10,000 nodes after 10 " +
+    "minutes, not measured here), prom-client's per-node sample series (~13 MB), the node views and registry.",
   "- **Build: tsc, not an esbuild bundle.** By hand, 7 spawns each, agent spawn → registered p50 / RSS at 12 s: " +
     "tsc output 474 ms / 77.4 MB; esbuild split bundle 1008 ms / 81.1 MB; esbuild bundle with the dependencies " +
     "inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB.",

@@ -69,9 +69,13 @@ export function renderSteady(st: Any, out: string[], goals: string[]): void {
     return;
   }
   const rss = managerRss(ten);
+  // Leases lost in the window (a starved simulator on a loaded machine) mean re-registrations and
+  // DEAD transitions: the manager's figures are then not those of a steady state.
+  const caveat =
+    ten.falseDead > 0 ? ` (not a steady state: ${ten.falseDead} false DEAD in the window; re-run)` : "";
   goals.push(
-    `| 5 | manager RSS ≤ 300 MB at 10,000 (median) | ${mark(rss.value <= 300)}: ${rss.text} |`,
-    `| 5 | manager RSS at 10,000 no worse than before issue 13 (${MANAGER_10K_RSS_BEFORE_MB} MB; median) | ${mark(rss.value <= MANAGER_10K_RSS_BEFORE_MB)}: ${rss.text} |`,
-    `| 5 | manager CPU ≤ 10 % at 10,000 | ${mark(ten.managerCpuPct <= 10)}: ${ten.managerCpuPct} % over ${ten.seconds} s |`,
+    `| 5 | manager RSS ≤ 300 MB at 10,000 (median) | ${mark(rss.value <= 300)}: ${rss.text}${caveat} |`,
+    `| 5 | manager RSS at 10,000 no worse than before issue 13 (${MANAGER_10K_RSS_BEFORE_MB} MB; median) | ${mark(rss.value <= MANAGER_10K_RSS_BEFORE_MB)}: ${rss.text}${caveat} |`,
+    `| 5 | manager CPU ≤ 10 % at 10,000 | ${mark(ten.managerCpuPct <= 10)}: ${ten.managerCpuPct} % over ${ten.seconds} s${caveat} |`,
   );
 }
