@@ -16,19 +16,22 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
     `All processes below ran side by side on the same etcd for the same ${f.steadyS} s: a bare \`node\` that does nothing, ` +
       "the etcd3 floor (a `node` holding one etcd3 lease with one key, `bench/floors/etcd3-lease.cjs`, same Node and client), " +
       "the same floor handed fleetwatch's precompiled gRPC definition (`shared/etcd-proto.ts`, *precompiled*), and `fleetwatch agent --quiet` " +
-      `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped, with etcd3 parsing its own rpc.proto, and under V8 flags. RSS at ${f.steadyS} s after the spawn; ` +
+      `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped, with V8's default settings, with etcd3 parsing its own rpc.proto, and under \`--lite-mode\`. RSS at ${f.steadyS} s after the spawn, and the largest of the samples taken every 5 s from 30 s on; ` +
       `CPU from 5 s to ${f.steadyS} s (start-up excluded), as % of one core (0.1 % = 0.06 CPU-seconds per minute). ` +
       (f.loadAverage
         ? `Load average at the end of the steady minute: ${f.loadAverage.join(", ")} (1, 5, 15 min).`
         : ""),
     "",
   );
-  out.push("| process | RSS | vs etcd3 floor | CPU % of a core |", "|---|---|---|---|");
+  out.push(
+    "| process | RSS at 60 s | vs etcd3 floor | largest RSS 30-60 s | CPU % of a core |",
+    "|---|---|---|---|---|",
+  );
   const floor = f.steady.find((s: Any) => s.kind === "floor");
   for (const s of f.steady) {
     const ratio = floor?.rssMB && s.rssMB ? `${(s.rssMB / floor.rssMB).toFixed(2)} ×` : "–";
     out.push(
-      `| ${s.label}${s.alive ? "" : " (exited!)"} | ${s.rssMB ?? "–"} MB | ${ratio} | ${s.cpuPct ?? "–"} % |`,
+      `| ${s.label}${s.alive ? "" : " (exited!)"} | ${s.rssMB ?? "–"} MB | ${ratio} | ${s.rssMax30to60MB ?? "–"} MB | ${s.cpuPct ?? "–"} % |`,
     );
   }
   out.push("");
@@ -39,6 +42,12 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
     "|---|---|---|---|---|---|",
   );
   out.push(row("agent: spawn → first heartbeat", f.startMs.agent));
+  out.push(
+    row(
+      "agent, V8 defaults (FLEETWATCH_AGENT_V8=default): spawn → first heartbeat",
+      f.startMs.agentV8Default,
+    ),
+  );
   out.push(row("agent, etcd3 parsing rpc.proto: spawn → first heartbeat", f.startMs.agentEtcd3Proto));
   out.push(row("etcd3 floor: spawn → lease held", f.startMs.floor));
   out.push(row("etcd3 floor, precompiled: spawn → lease held", f.startMs.floorPrecompiled));

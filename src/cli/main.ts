@@ -127,6 +127,9 @@ export function buildProgram(): Command {
       async (
         opts: CommonOptions & { name?: NodeName; ttl: number; quiet: boolean; leaveOnExit: boolean },
       ) => {
+        // Before the agent's modules (etcd3, gRPC) are loaded: see agent/v8-flags.ts.
+        const { sizeV8ForAgent } = await import("../agent/v8-flags.ts");
+        sizeV8ForAgent();
         const { runAgent } = await import("../agent/main.ts");
         await runAgent(opts);
       },
