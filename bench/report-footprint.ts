@@ -19,8 +19,12 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
       `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped, with etcd3 parsing its own rpc.proto, and under V8 flags. RSS at ${f.steadyS} s after the spawn; ` +
       `CPU from 5 s to ${f.steadyS} s (start-up excluded), as % of one core (0.1 % = 0.06 CPU-seconds per minute). ` +
       (f.loadAverage
-        ? `Load average at the end of the steady minute: ${f.loadAverage.join(", ")} (1, 5, 15 min).`
-        : ""),
+        ? `Load average at the end of the steady minute: ${f.loadAverage.join(", ")} (1, 5, 15 min). `
+        : "") +
+      // Runs before --node existed recorded no version: they ran on the bench's Node (the header's).
+      (f.node
+        ? `Node: every process in this section, the bench's manager included, ran on **Node.js ${f.node}** (\`${f.nodePath}\`).`
+        : "Node: the bench's (see the header)."),
     "",
   );
   out.push("| process | RSS | vs etcd3 floor | CPU % of a core |", "|---|---|---|---|");
