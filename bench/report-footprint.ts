@@ -138,8 +138,9 @@ const FOOTPRINT_NOTES = [
   "- **What the agent's start still spends** (CPU profile, load 7): Node's module loading (compile, realpath, " +
     "CommonJS export lexing for ESM imports of etcd3/pino/commander) is most of it, then @grpc/grpc-js, GC, " +
     "pino and commander. Node 22's compile cache (`NODE_COMPILE_CACHE`, or `module.enableCompileCache`), " +
-    "by hand on 22.23.5 (2026-12-05, load 10-12, 9 alternating spawns, agent spawn → registered): p50 584 ms with " +
-    "a warm cache against 571 ms without, so no gain seen; the cache was hit (`NODE_DEBUG_NATIVE=COMPILE_CACHE`). " +
+    "by hand on 22.23.5 (2026-12-05, agent spawn → registered, alternating spawns with a warm cache and " +
+    "without): p50 584 vs 571 ms (9 each, load 10-12) and 551 vs 619 ms (11 each, load 5.5-6.4), no gain " +
+    "that stands out of the noise; the cache was hit (`NODE_DEBUG_NATIVE=COMPILE_CACHE`). " +
     '`--node "$(node scripts/fetch-node.mjs)"` runs this scenario\'s processes on 22.',
   "- **Start-up depends on the machine's load** (the header gives the run's load average): compare the " +
     "agent with the floor's own spawn → lease held in the same table. On the loaded machine (load 20-40) " +
