@@ -2,9 +2,9 @@
 // each subcommand receives one typed options object (shared/ARCHITECTURE.md rule 2).
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Command, InvalidArgumentError, Option } from "commander";
 import { type AlertCliOptions, withAlertOptions } from "../manager/alerts/options.ts";
 import { type HttpCliOptions, withHttpOptions } from "../manager/http/options.ts";
+import { Command, InvalidArgumentError, Option } from "../shared/cjs/commander.ts";
 import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared/endpoints.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import { installPrecompiledEtcdProto } from "../shared/etcd-proto.ts";

@@ -1,11 +1,15 @@
 // Structured logs for machines (pino, JSON on stderr with --log-format json) and a
 // terse one-line text form for humans. The lab's console lines are not logs: they
 // are printed on stdout by the console modules.
-import { type Logger, pino } from "pino";
+import type * as Pino from "pino";
+import type { Logger } from "pino";
+import { requireCjs } from "./cjs/require.ts";
 import { escapeControl } from "./escape.ts";
 
 export type LogFormat = "text" | "json";
 export type { Logger };
+
+const { pino } = requireCjs("pino") as typeof Pino;
 
 export function createLogger(format: LogFormat, level: string, name: string): Logger {
   if (format === "json") return pino({ name, level }, pino.destination(2));
