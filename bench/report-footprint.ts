@@ -19,8 +19,12 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
       `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped, with V8's default settings, with etcd3 parsing its own rpc.proto, and under \`--lite-mode\`. RSS at ${f.steadyS} s after the spawn, and the largest of the samples taken every 5 s from 30 s on; ` +
       `CPU from 5 s to ${f.steadyS} s (start-up excluded), as % of one core (0.1 % = 0.06 CPU-seconds per minute). ` +
       (f.loadAverage
-        ? `Load average at the end of the steady minute: ${f.loadAverage.join(", ")} (1, 5, 15 min).`
-        : ""),
+        ? `Load average at the end of the steady minute: ${f.loadAverage.join(", ")} (1, 5, 15 min). `
+        : "") +
+      // Runs before --node existed recorded no version: they ran on the bench's Node (the header's).
+      (f.node
+        ? `Node: every process in this section, the bench's manager included, ran on **Node.js ${f.node}** (\`${f.nodePath}\`).`
+        : "Node: the bench's (see the header)."),
     "",
   );
   out.push(
@@ -142,8 +146,11 @@ const FOOTPRINT_NOTES = [
     "inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB.",
   "- **What the agent's start still spends** (CPU profile, load 7): Node's module loading (compile, realpath, " +
     "CommonJS export lexing for ESM imports of etcd3/pino/commander) is most of it, then @grpc/grpc-js, GC, " +
-    "pino and commander. Node 22's compile cache (`module.enableCompileCache`) is the next thing to measure; " +
-    "it cannot be tried on this machine's Node 20.",
+    "pino and commander. Node 22's compile cache (`NODE_COMPILE_CACHE`, or `module.enableCompileCache`), " +
+    "by hand on 22.23.5 (2026-12-05, agent spawn → registered, alternating spawns with a warm cache and " +
+    "without): p50 584 vs 571 ms (9 each, load 10-12) and 551 vs 619 ms (11 each, load 5.5-6.4), no gain " +
+    "that stands out of the noise; the cache was hit (`NODE_DEBUG_NATIVE=COMPILE_CACHE`). " +
+    '`--node "$(node scripts/fetch-node.mjs)"` runs this scenario\'s processes on 22.',
   "- **Start-up depends on the machine's load** (the header gives the run's load average): compare the " +
     "agent with the floor's own spawn → lease held in the same table. On the loaded machine (load 20-40) " +
     "the floor took 0.85-1.7 s to hold a lease; on the quiet machine 333 ms.",

@@ -6,6 +6,8 @@
 //   daemon, each its own process, all running side by side for the same minute;
 // - spawn -> first heartbeat (agent: its "registered" line) vs spawn -> lease held
 //   (floor), alternating spawns so both see the same load; p50 over several spawns.
+// Every subject runs on b.node (`npm run bench -- --node <path>`, default the bench's Node),
+// as does the bench's manager, and the report names it.
 import os from "node:os";
 import { join } from "node:path";
 import { REGISTRY_PREFIX } from "../../src/shared/keys.ts";
@@ -61,7 +63,7 @@ function spawnSubject(
             ...(kind === "floor-precompiled" ? ["--precompiled"] : []),
           ];
   const startedAt = Date.now();
-  const proc = spawnProcess(process.execPath, args, {
+  const proc = spawnProcess(b.node.path, args, {
     name: `${label} ${id}`,
     env: { FLEETWATCH_ETCD_PROTO: "", ...env },
   });
@@ -152,6 +154,9 @@ export async function footprintScenario(b: Bench) {
     // The bench's manager has seen this run's agents (and any other scenario's nodes).
     const knownNodes = await b.floor.client.getAll().prefix(REGISTRY_PREFIX).count();
     return {
+      // Every subject and the bench's manager ran on this Node (npm run bench -- --node).
+      node: b.node.version,
+      nodePath: b.node.path,
       steadyS,
       intervalS: 10,
       spawns,
