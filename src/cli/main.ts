@@ -12,6 +12,7 @@ import { InvalidNodeNameError, type NodeName, parseNodeName } from "../shared/no
 import type { CommonOptions } from "../shared/options.ts";
 import { registerSimCommand } from "../sim/register.ts";
 import { durationArg, integerArg } from "./args.ts";
+import { surviveClosedOutput } from "./closed-stdout.ts";
 import { registerConfigCommands } from "./ctl/register.ts";
 
 // Before any command loads etcd3: no .proto text is parsed at start (shared/etcd-proto.ts).
@@ -229,6 +230,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; bin/fleetwatch calls this with process.argv. */
 export async function main(argv: string[]): Promise<void> {
+  surviveClosedOutput();
   try {
     const [first] = argv.slice(2);
     if (first === "--version" || first === "-V") return await printVersion();
