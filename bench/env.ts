@@ -17,16 +17,17 @@ import {
   startEtcd,
   waitFor,
 } from "../test/integration/harness/index.ts";
+import type { NodeBinary } from "./node-binary.ts";
 
-/** `bin/fleetwatch <args>`; with `BENCH_CPU_PROF=<dir>` the process writes a V8 CPU profile there on exit. */
-function spawnFw(args: string[], options: SpawnOptions): FleetwatchProcess {
+/**
+ * `bin/fleetwatch <args>` on `node` (default: the bench's Node); with `BENCH_CPU_PROF=<dir>`
+ * the process writes a V8 CPU profile there on exit.
+ */
+function spawnFw(args: string[], options: SpawnOptions, node = process.execPath): FleetwatchProcess {
   const dir = process.env.BENCH_CPU_PROF;
-  if (!dir) return spawnFleetwatch(args, options);
-  return spawnProcess(
-    process.execPath,
-    ["--cpu-prof", "--cpu-prof-dir", dir, FLEETWATCH_BIN, ...args],
-    options,
-  );
+  if (!dir && node === process.execPath) return spawnFleetwatch(args, options);
+  const prof = dir ? ["--cpu-prof", "--cpu-prof-dir", dir] : [];
+  return spawnProcess(node, [...prof, FLEETWATCH_BIN, ...args], options);
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -148,6 +149,8 @@ export function simEvents(sim: FleetwatchProcess, from = 0): SimEventLine[] {
 
 export interface Bench {
   full: boolean;
+  /** The Node the footprint scenario's floors and agents and `server` run on (--node). */
+  node: NodeBinary;
   etcd: EtcdCluster;
   endpoint: string;
   server: FleetwatchProcess;
@@ -165,13 +168,18 @@ export async function startBenchEtcd(): Promise<EtcdCluster> {
   });
 }
 
-export async function startServer(endpoint: string, name = "server"): Promise<FleetwatchProcess> {
+export async function startServer(
+  endpoint: string,
+  name = "server",
+  node = process.execPath,
+): Promise<FleetwatchProcess> {
   // HTTP (when the server has it) on a free port: the product as deployed, without clashing with a dev server.
   const http = `127.0.0.1:${await freePort()}`;
-  const server = spawnFw(["server", "--etcd", endpoint, "--log-level", "info", "--log-format", "json"], {
-    name,
-    env: { FLEETWATCH_HTTP: http },
-  });
+  const server = spawnFw(
+    ["server", "--etcd", endpoint, "--log-level", "info", "--log-format", "json"],
+    { name, env: { FLEETWATCH_HTTP: http } },
+    node,
+  );
   await server.waitForLine("Server started. Watching heartbeats...", { timeoutMs: 20_000 });
   await server.waitForLine(/"msg":"synced"/, { stream: "stderr", timeoutMs: 60_000 });
   return server;

@@ -16,19 +16,26 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
     `All processes below ran side by side on the same etcd for the same ${f.steadyS} s: a bare \`node\` that does nothing, ` +
       "the etcd3 floor (a `node` holding one etcd3 lease with one key, `bench/floors/etcd3-lease.cjs`, same Node and client), " +
       "the same floor handed fleetwatch's precompiled gRPC definition (`shared/etcd-proto.ts`, *precompiled*), and `fleetwatch agent --quiet` " +
-      `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped, with etcd3 parsing its own rpc.proto, and under V8 flags. RSS at ${f.steadyS} s after the spawn; ` +
+      `(compiled dist/, interval ${f.intervalS} s, cpu+memory samples) as shipped, with V8's default settings, with etcd3 parsing its own rpc.proto, and under \`--lite-mode\`. RSS at ${f.steadyS} s after the spawn, and the largest of the samples taken every 5 s from 30 s on; ` +
       `CPU from 5 s to ${f.steadyS} s (start-up excluded), as % of one core (0.1 % = 0.06 CPU-seconds per minute). ` +
       (f.loadAverage
-        ? `Load average at the end of the steady minute: ${f.loadAverage.join(", ")} (1, 5, 15 min).`
-        : ""),
+        ? `Load average at the end of the steady minute: ${f.loadAverage.join(", ")} (1, 5, 15 min). `
+        : "") +
+      // Runs before --node existed recorded no version: they ran on the bench's Node (the header's).
+      (f.node
+        ? `Node: every process in this section, the bench's manager included, ran on **Node.js ${f.node}** (\`${f.nodePath}\`).`
+        : "Node: the bench's (see the header)."),
     "",
   );
-  out.push("| process | RSS | vs etcd3 floor | CPU % of a core |", "|---|---|---|---|");
+  out.push(
+    "| process | RSS at 60 s | vs etcd3 floor | largest RSS 30-60 s | CPU % of a core |",
+    "|---|---|---|---|---|",
+  );
   const floor = f.steady.find((s: Any) => s.kind === "floor");
   for (const s of f.steady) {
     const ratio = floor?.rssMB && s.rssMB ? `${(s.rssMB / floor.rssMB).toFixed(2)} ×` : "–";
     out.push(
-      `| ${s.label}${s.alive ? "" : " (exited!)"} | ${s.rssMB ?? "–"} MB | ${ratio} | ${s.cpuPct ?? "–"} % |`,
+      `| ${s.label}${s.alive ? "" : " (exited!)"} | ${s.rssMB ?? "–"} MB | ${ratio} | ${s.rssMax30to60MB ?? "–"} MB | ${s.cpuPct ?? "–"} % |`,
     );
   }
   out.push("");
@@ -39,6 +46,12 @@ export function renderFootprint(f: Any, out: string[], goals: string[]): void {
     "|---|---|---|---|---|---|",
   );
   out.push(row("agent: spawn → first heartbeat", f.startMs.agent));
+  out.push(
+    row(
+      "agent, V8 defaults (FLEETWATCH_AGENT_V8=default): spawn → first heartbeat",
+      f.startMs.agentV8Default,
+    ),
+  );
   out.push(row("agent, etcd3 parsing rpc.proto: spawn → first heartbeat", f.startMs.agentEtcd3Proto));
   out.push(row("etcd3 floor: spawn → lease held", f.startMs.floor));
   out.push(row("etcd3 floor, precompiled: spawn → lease held", f.startMs.floorPrecompiled));
@@ -141,8 +154,11 @@ const FOOTPRINT_NOTES = [
     "inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB.",
   "- **What the agent's start still spends** (CPU profile, load 7): Node's module loading (compile, realpath, " +
     "CommonJS export lexing for ESM imports of etcd3/pino/commander) is most of it, then @grpc/grpc-js, GC, " +
-    "pino and commander. Node 22's compile cache (`module.enableCompileCache`) is the next thing to measure; " +
-    "it cannot be tried on this machine's Node 20.",
+    "pino and commander. Node 22's compile cache (`NODE_COMPILE_CACHE`, or `module.enableCompileCache`), " +
+    "by hand on 22.23.5 (2026-12-05, agent spawn → registered, alternating spawns with a warm cache and " +
+    "without): p50 584 vs 571 ms (9 each, load 10-12) and 551 vs 619 ms (11 each, load 5.5-6.4), no gain " +
+    "that stands out of the noise; the cache was hit (`NODE_DEBUG_NATIVE=COMPILE_CACHE`). " +
+    '`--node "$(node scripts/fetch-node.mjs)"` runs this scenario\'s processes on 22.',
   "- **Start-up depends on the machine's load** (the header gives the run's load average): compare the " +
     "agent with the floor's own spawn → lease held in the same table. On the loaded machine (load 20-40) " +
     "the floor took 0.85-1.7 s to hold a lease; on the quiet machine 333 ms.",

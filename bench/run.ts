@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Bench, FloorWatcher, machineInfo, startBenchEtcd, startServer } from "./env.ts";
+import { BENCH_NODE, type NodeBinary, resolveNodeBinary } from "./node-binary.ts";
 import { renderMarkdown } from "./report.ts";
 import { crashScenario } from "./scenarios/crash.ts";
 import { footprintScenario } from "./scenarios/footprint.ts";
@@ -51,8 +52,8 @@ const SCENARIOS: Scenario[] = [
   { name: "footprint", title: "8. Agent footprint beside its floors (one run)", run: footprintScenario },
 ];
 
-function parseArgs(argv: string[]): { full: boolean; only: string[] } {
-  const out = { full: false, only: [] as string[] };
+function parseArgs(argv: string[]): { full: boolean; only: string[]; node: NodeBinary } {
+  const out = { full: false, only: [] as string[], node: BENCH_NODE };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--full") out.full = true;
@@ -62,9 +63,24 @@ function parseArgs(argv: string[]): { full: boolean; only: string[] } {
       writeFileSync(join(HERE, "RESULTS.md"), renderMarkdown(report));
       process.exit(0);
     } else if (arg === "--only") out.only.push(...(argv[++i] ?? "").split(",").filter(Boolean));
-    else if (arg === "--help" || arg === "-h") {
+    else if (arg === "--node") {
+      const path = argv[++i];
+      if (!path) {
+        console.error("--node needs the path of a node binary (or of its bin/ dir)");
+        process.exit(2);
+      }
+      try {
+        out.node = resolveNodeBinary(path);
+      } catch (err) {
+        console.error((err as Error).message);
+        process.exit(2);
+      }
+    } else if (arg === "--help" || arg === "-h") {
       console.log(
-        `usage: npm run bench -- [--full] [--render-only] [--only ${SCENARIOS.map((s) => s.name).join("|")}[,...]]`,
+        `usage: npm run bench -- [--full] [--render-only] [--only ${SCENARIOS.map((s) => s.name).join("|")}[,...]] [--node <path>]\n` +
+          "  --node <path>  the node binary (or its bin/ dir) that the footprint scenario's floors and agents and\n" +
+          "                 the bench's manager run on (default: the Node running the bench); other scenarios'\n" +
+          "                 simulators, agents and cold-start managers stay on the bench's Node",
       );
       process.exit(0);
     } else {
@@ -103,6 +119,8 @@ async function main(): Promise<void> {
   say(
     `fleetwatch bench (${args.full ? "full" : "quick"}) on ${machine.nproc} cores, ${machine.memoryGiB} GiB, node ${machine.node}, etcd ${machine.etcd}`,
   );
+  if (args.node !== BENCH_NODE)
+    say(`  measured processes (footprint, manager) on node ${args.node.version} (${args.node.path})`);
   const etcd = await startBenchEtcd();
   const endpoint = etcd.endpoints;
   const results: Record<string, unknown> = {};
@@ -111,8 +129,8 @@ async function main(): Promise<void> {
   let floor: FloorWatcher | undefined;
   try {
     floor = await FloorWatcher.start(etcd.hosts);
-    server = await startServer(endpoint);
-    const b: Bench = { full: args.full, etcd, endpoint, server, floor, say };
+    server = await startServer(endpoint, "server", args.node.path);
+    const b: Bench = { full: args.full, node: args.node, etcd, endpoint, server, floor, say };
     for (const s of SCENARIOS) {
       if (args.only.length && !args.only.includes(s.name)) continue;
       const t0 = Date.now();

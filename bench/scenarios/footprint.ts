@@ -6,6 +6,8 @@
 //   daemon, each its own process, all running side by side for the same minute;
 // - spawn -> first heartbeat (agent: its "registered" line) vs spawn -> lease held
 //   (floor), alternating spawns so both see the same load; p50 over several spawns.
+// Every subject runs on b.node (`npm run bench -- --node <path>`, default the bench's Node),
+// as does the bench's manager, and the report names it.
 import os from "node:os";
 import { join } from "node:path";
 import { REGISTRY_PREFIX } from "../../src/shared/keys.ts";
@@ -22,20 +24,17 @@ import { summarize } from "../stats.ts";
 const FLOOR = join(REPO_ROOT, "bench", "floors", "etcd3-lease.cjs");
 const ETCD3_PROTO_ENV = { FLEETWATCH_ETCD_PROTO: "etcd3" };
 
-/** V8 flags (and the gRPC path) tried on the agent; the first is the agent as shipped. */
+const V8_DEFAULT_ENV = { FLEETWATCH_AGENT_V8: "default" };
+
+/** The agent as shipped first, then the A/B of each choice it ships with. */
 export const AGENT_VARIANTS: { label: string; flags: string[]; env?: Record<string, string> }[] = [
   { label: "as shipped", flags: [] },
+  // The A/B of the run-time V8 flags of agent/v8-flags.ts (no optimizing compilers, new space kept small).
+  { label: "V8 defaults (FLEETWATCH_AGENT_V8=default)", flags: [], env: V8_DEFAULT_ENV },
   // The A/B of the precompiled gRPC definition: etcd3 parses its rpc.proto as it does by itself.
   { label: "etcd3 parsing rpc.proto (FLEETWATCH_ETCD_PROTO=etcd3)", flags: [], env: ETCD3_PROTO_ENV },
-  { label: "--max-semi-space-size=1", flags: ["--max-semi-space-size=1"] },
-  {
-    label: "--max-semi-space-size=1 --single-threaded-gc",
-    flags: ["--max-semi-space-size=1", "--single-threaded-gc"],
-  },
-  { label: "--optimize-for-size", flags: ["--optimize-for-size"] },
   // What deploy/systemd and deploy/k8s set through NODE_OPTIONS for the agent.
   { label: "--lite-mode (as deployed)", flags: ["--lite-mode"] },
-  { label: "--lite-mode --max-semi-space-size=1", flags: ["--lite-mode", "--max-semi-space-size=1"] },
 ];
 
 interface Subject {
@@ -64,7 +63,7 @@ function spawnSubject(
             ...(kind === "floor-precompiled" ? ["--precompiled"] : []),
           ];
   const startedAt = Date.now();
-  const proc = spawnProcess(process.execPath, args, {
+  const proc = spawnProcess(b.node.path, args, {
     name: `${label} ${id}`,
     env: { FLEETWATCH_ETCD_PROTO: "", ...env },
   });
@@ -86,12 +85,14 @@ export async function footprintScenario(b: Bench) {
   const starters = [
     { key: "agent", kind: "agent" },
     { key: "agentEtcd3Proto", kind: "agent", env: ETCD3_PROTO_ENV },
+    { key: "agentV8Default", kind: "agent", env: V8_DEFAULT_ENV },
     { key: "floor", kind: "floor" },
     { key: "floorPrecompiled", kind: "floor-precompiled" },
   ] as const;
   const start: Record<(typeof starters)[number]["key"], number[]> = {
     agent: [],
     agentEtcd3Proto: [],
+    agentV8Default: [],
     floor: [],
     floorPrecompiled: [],
   };
@@ -125,6 +126,15 @@ export async function footprintScenario(b: Bench) {
     // CPU from 5 s after the start (start-up excluded) to 60 s; RSS at 60 s.
     await sleep(Math.max(0, t0 + 5000 - Date.now()));
     const first = subjects.map((s) => sampleProc(s.proc.pid as number));
+    // RSS moves when V8's memory reducer runs (20-60 s after a start, or not at all), so the
+    // 60 s value is shown with the largest of the samples taken every 5 s from 30 s on.
+    const rssMax = subjects.map(() => 0);
+    for (let at = 30; at < steadyS; at += 5) {
+      await sleep(Math.max(0, t0 + at * 1000 - Date.now()));
+      subjects.forEach((s, i) => {
+        rssMax[i] = Math.max(rssMax[i] ?? 0, sampleProc(s.proc.pid as number)?.rss ?? 0);
+      });
+    }
     await sleep(Math.max(0, t0 + steadyS * 1000 - Date.now()));
     const last = subjects.map((s) => sampleProc(s.proc.pid as number));
     const serverRss = sampleProc(b.server.pid as number);
@@ -135,6 +145,7 @@ export async function footprintScenario(b: Bench) {
         label: s.label,
         kind: s.kind,
         rssMB: z ? mb(z.rss) : undefined,
+        rssMax30to60MB: z ? mb(Math.max(rssMax[i] ?? 0, z.rss)) : undefined,
         // % of one core over the minute = CPU seconds per minute / 60 s.
         cpuPct: a && z ? Math.round(cpuPercent(a, z) * 1000) / 1000 : undefined,
         alive: s.proc.running,
@@ -143,12 +154,16 @@ export async function footprintScenario(b: Bench) {
     // The bench's manager has seen this run's agents (and any other scenario's nodes).
     const knownNodes = await b.floor.client.getAll().prefix(REGISTRY_PREFIX).count();
     return {
+      // Every subject and the bench's manager ran on this Node (npm run bench -- --node).
+      node: b.node.version,
+      nodePath: b.node.path,
       steadyS,
       intervalS: 10,
       spawns,
       startMs: {
         agent: summarize(start.agent),
         agentEtcd3Proto: summarize(start.agentEtcd3Proto),
+        agentV8Default: summarize(start.agentV8Default),
         floor: summarize(start.floor),
         floorPrecompiled: summarize(start.floorPrecompiled),
       },

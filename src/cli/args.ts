@@ -1,6 +1,6 @@
 // Argument parsers shared by every subcommand's flags, so "a whole number" or "seconds"
 // is checked, and worded, the same everywhere.
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError } from "../shared/cjs/commander.ts";
 import { parseDuration } from "../shared/duration.ts";
 
 export function integerArg(min: number, max: number) {

@@ -2,9 +2,9 @@
 // each subcommand receives one typed options object (shared/ARCHITECTURE.md rule 2).
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Command, InvalidArgumentError, Option } from "commander";
 import { type AlertCliOptions, withAlertOptions } from "../manager/alerts/options.ts";
 import { type HttpCliOptions, withHttpOptions } from "../manager/http/options.ts";
+import { Command, InvalidArgumentError, Option } from "../shared/cjs/commander.ts";
 import { DEFAULT_ETCD_ENDPOINTS, type Endpoint, parseEndpoints } from "../shared/endpoints.ts";
 import { errorMessage, FleetwatchError } from "../shared/errors.ts";
 import { installPrecompiledEtcdProto } from "../shared/etcd-proto.ts";
@@ -12,6 +12,7 @@ import { InvalidNodeNameError, type NodeName, parseNodeName } from "../shared/no
 import type { CommonOptions } from "../shared/options.ts";
 import { registerSimCommand } from "../sim/register.ts";
 import { durationArg, integerArg } from "./args.ts";
+import { surviveClosedOutput } from "./closed-stdout.ts";
 import { registerConfigCommands } from "./ctl/register.ts";
 
 // Before any command loads etcd3: no .proto text is parsed at start (shared/etcd-proto.ts).
@@ -127,6 +128,9 @@ export function buildProgram(): Command {
       async (
         opts: CommonOptions & { name?: NodeName; ttl: number; quiet: boolean; leaveOnExit: boolean },
       ) => {
+        // Before the agent's modules (etcd3, gRPC) are loaded: see agent/v8-flags.ts.
+        const { sizeV8ForAgent } = await import("../agent/v8-flags.ts");
+        sizeV8ForAgent();
         const { runAgent } = await import("../agent/main.ts");
         await runAgent(opts);
       },
@@ -226,6 +230,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; bin/fleetwatch calls this with process.argv. */
 export async function main(argv: string[]): Promise<void> {
+  surviveClosedOutput();
   try {
     const [first] = argv.slice(2);
     if (first === "--version" || first === "-V") return await printVersion();

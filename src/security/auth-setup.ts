@@ -3,6 +3,7 @@
 // enabling auth that is already on is a no-op in etcd. Once auth is on, run it with the
 // root certificate (CN=root) to add nodes. The roles are tabled in docs/security.md.
 import { randomBytes } from "node:crypto";
+import type { IPermissionRequest } from "etcd3";
 import {
   type Etcd3,
   EtcdPermissionDeniedError,
@@ -10,9 +11,8 @@ import {
   EtcdRoleNotFoundError,
   EtcdUserExistsError,
   EtcdUserNotFoundError,
-  type IPermissionRequest,
   Range,
-} from "etcd3";
+} from "../shared/cjs/etcd3.ts";
 import { FleetwatchError, ValidationError } from "../shared/errors.ts";
 import { configKey, DEFAULT_CONFIG_KEY, heartbeatKey, metricsKey, PREFIX } from "../shared/keys.ts";
 import { type NodeName, nodeNameProblem, parseNodeName } from "../shared/node-name.ts";

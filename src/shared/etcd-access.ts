@@ -1,7 +1,7 @@
 // etcd's "permission denied", turned into a message a person can act on. With RBAC on
 // (docs/security.md), a client certificate's common name is the etcd user, and each
 // node's user may only write that node's own heartbeat and metrics keys.
-import { EtcdPermissionDeniedError } from "etcd3";
+import { EtcdPermissionDeniedError } from "./cjs/etcd3.ts";
 import { FleetwatchError } from "./errors.ts";
 
 /** etcd refused an operation for the user this process authenticates as. Retrying cannot help. */

@@ -1,16 +1,15 @@
 // The one place an etcd3 client is built, with its fault handling set on purpose
 // (see docs/liveness.md: etcd3 client traps): the library defaults retry three times and open a
 // 5 s circuit per host, which hides outages and delays recovery after an etcd restart.
-import {
-  ConsecutiveBreaker,
-  circuitBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  type IBackoff,
-  noop,
-} from "cockatiel";
-import { Etcd3, isRecoverableError } from "etcd3";
+import type * as Cockatiel from "cockatiel";
+import type { IBackoff } from "cockatiel";
+import { Etcd3, isRecoverableError } from "./cjs/etcd3.ts";
+import { requireCjs } from "./cjs/require.ts";
 import { type Endpoint, formatEndpoint } from "./endpoints.ts";
+
+const { ConsecutiveBreaker, circuitBreaker, ExponentialBackoff, handleWhen, noop } = requireCjs(
+  "cockatiel",
+) as typeof Cockatiel;
 
 export interface EtcdClientOptions {
   endpoints: Endpoint[];

@@ -1,6 +1,7 @@
 // `fleetwatch sim` flags, declared here and wired into src/cli/main.ts with one call.
-import { type Command, InvalidArgumentError, Option } from "commander";
+
 import { integerArg, secondsArg } from "../cli/args.ts";
+import { type Command, InvalidArgumentError, Option } from "../shared/cjs/commander.ts";
 import type { CommonOptions } from "../shared/options.ts";
 import type { SimOptions } from "./main.ts";
 

@@ -5,7 +5,7 @@
 // (the manager's decoder; the agent checks its config by hand, shared/config-value.ts).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -14,10 +14,38 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DIST = resolve(ROOT, "dist");
 
 /** Specifiers of static `import ... from "x"`, `import "x"` and `export ... from "x"` (not `import(...)`). */
-function staticImports(source: string): string[] {
+function esmImports(source: string): string[] {
   return [...source.matchAll(/^(?:import|export)\s+(?:[^;]*?\sfrom\s+)?"([^"]+)";/gm)].map(
     (m) => m[1] as string,
   );
+}
+
+/** Packages loaded with `requireCjs("x")` (shared/cjs/require.ts), which stand for static imports. */
+function cjsRequires(source: string): string[] {
+  return [...source.matchAll(/\brequireCjs\(\s*"([^"]+)"/g)].map((m) => m[1] as string);
+}
+
+function staticImports(source: string): string[] {
+  return [...esmImports(source), ...cjsRequires(source)];
+}
+
+function* walk(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = resolve(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else if (entry.name.endsWith(".js")) yield path;
+  }
+}
+
+function packageName(spec: string): string {
+  return spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : (spec.split("/")[0] as string);
+}
+
+/** A package Node can only load as CommonJS: no `"type": "module"`, no `import` condition. */
+function isCommonJs(name: string): boolean {
+  const pkg = JSON.parse(readFileSync(resolve(ROOT, "node_modules", name, "package.json"), "utf8"));
+  if (pkg.type === "module" || typeof pkg.module === "string") return false;
+  return !JSON.stringify(pkg.exports ?? {}).includes('"import"');
 }
 
 /** Files of dist/ and bare package names reached from `entries` through static imports. */
@@ -32,10 +60,7 @@ function closure(entries: string[]): { files: Set<string>; packages: Set<string>
     for (const spec of staticImports(readFileSync(file, "utf8"))) {
       if (spec.startsWith("node:")) continue;
       if (spec.startsWith(".")) queue.push(resolve(dirname(file), spec));
-      else
-        packages.add(
-          spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : (spec.split("/")[0] as string),
-        );
+      else packages.add(packageName(spec));
     }
   }
   return { files, packages };
@@ -117,5 +142,19 @@ describe("the agent's start loads only the agent", () => {
   it("the flag declarations themselves import nothing heavy", () => {
     const { packages } = closure([resolve(DIST, "cli/main.js")]);
     assert.deepEqual([...packages].sort(), ["commander"]);
+  });
+
+  it("loads CommonJS packages with require(), never by ES import (no cjs-module-lexer pass at start)", () => {
+    const { files, packages } = closure([resolve(DIST, "cli/main.js"), resolve(DIST, "agent/main.js")]);
+    assert.ok(packages.has("etcd3") && isCommonJs("etcd3"), "etcd3 is reached, and is CommonJS");
+    const offenders: string[] = [];
+    for (const file of walk(DIST)) {
+      for (const spec of esmImports(readFileSync(file, "utf8"))) {
+        if (/^(\.|\/|node:)/.test(spec)) continue;
+        if (isCommonJs(packageName(spec))) offenders.push(`${relative(DIST, file)}: ${spec}`);
+      }
+    }
+    assert.deepEqual(offenders, [], "use shared/cjs/require.ts for these");
+    assert.ok(files.size > 0);
   });
 });

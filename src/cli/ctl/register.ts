@@ -1,6 +1,6 @@
 // Commander definitions of `fleetwatch ctl nodes` and `fleetwatch ctl config ...`. Kept
 // light: the implementations are imported when a command runs.
-import { type Command, Option } from "commander";
+import { type Command, Option } from "../../shared/cjs/commander.ts";
 import type { CommonOptions } from "../../shared/options.ts";
 import { secondsArg } from "../args.ts";
 

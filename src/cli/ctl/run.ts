@@ -1,7 +1,7 @@
 // The edge every `fleetwatch ctl` command runs through: builds the etcd client from the
 // common options, turns every failure into ONE line on stderr and an exit code a script
 // can branch on (docs/config.md "Exit codes"), and always closes the client.
-import { type Etcd3, EtcdError, GRPCGenericError } from "etcd3";
+import { type Etcd3, EtcdError, GRPCGenericError } from "../../shared/cjs/etcd3.ts";
 import { formatEndpoint } from "../../shared/endpoints.ts";
 import { ConflictError, errorMessage, ValidationError } from "../../shared/errors.ts";
 import { escapeControl, escapeControlJson, escapeControlLines } from "../../shared/escape.ts";

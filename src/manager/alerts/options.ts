@@ -1,6 +1,7 @@
 // The `server` subcommand's alerting flags, declared here so src/cli/main.ts only adds them.
-import { type Command, InvalidArgumentError, Option } from "commander";
+
 import { durationArg, httpUrlArg } from "../../cli/args.ts";
+import { type Command, InvalidArgumentError, Option } from "../../shared/cjs/commander.ts";
 
 /** Webhook body formats (webhook-format.ts); declared here so the flags import nothing heavy. */
 export const WEBHOOK_FORMATS = ["alertmanager", "slack"] as const;

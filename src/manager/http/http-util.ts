@@ -1,6 +1,6 @@
 // Small helpers for node:http: JSON responses, bounded bodies, typed HTTP errors.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { EtcdError } from "etcd3";
+import { EtcdError } from "../../shared/cjs/etcd3.ts";
 import { ConflictError, errorMessage, ValidationError } from "../../shared/errors.ts";
 import type { Logger } from "../../shared/log.ts";
 

@@ -1,6 +1,7 @@
 // The `server` subcommand's HTTP flags, declared here so src/cli/main.ts only adds them.
-import { type Command, InvalidArgumentError, Option } from "commander";
+
 import { httpUrlArg, integerArg } from "../../cli/args.ts";
+import { type Command, InvalidArgumentError, Option } from "../../shared/cjs/commander.ts";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
 /** A team's open tabs, with room; 100 stalled clients then hold at most ~100 MiB plus one message each (stream.ts). */

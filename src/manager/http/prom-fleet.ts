@@ -5,9 +5,10 @@
 //
 // Conventions (docs/metrics.md): base units (seconds, not ms), 0/1 gauges for booleans,
 // `_total` only on counters, `_info` gauges with value 1 carrying labels.
-import { Gauge, type Registry } from "prom-client";
+
 import type { ComplianceStatus } from "../../config/compliance.ts";
 import { buildInfo } from "../../shared/build-info.ts";
+import { Gauge, type Registry } from "../../shared/cjs/prom-client.ts";
 import type { NodeState, NodeView } from "../liveness.ts";
 import type { Manager } from "../manager.ts";
 

@@ -1,7 +1,7 @@
 // Prometheus metrics of the manager (prom-client), served at GET /metrics.
 // Fleet gauges are computed at scrape time from the manager's view, so they can never
 // drift from what the dashboard shows; counters and histograms are fed as things happen.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "../../shared/cjs/prom-client.ts";
 import { invalidValues } from "../../shared/invalid-values.ts";
 import { promFields } from "../../shared/metric-descriptors.ts";
 import type { NodeState } from "../liveness.ts";
