@@ -139,16 +139,19 @@ const FOOTPRINT_NOTES = [
   "- **Manager at 10,000 nodes** (`npm run bench -- --full --only steady`, three runs on 2026-12-04 after this " +
     "work: 20:09 at load 3.4, 20:55 and 20:58 at load 0.1-1): 196.8, 189.7 and 274.1 MB RSS, 8.0, 10.7 and 9.5 % " +
     "of a core, against 194.9 MB / 8 % before. That was one RSS sample at the end of the steady minute; section 5 " +
-    "now samples every 2 s and judges the median (2026-12-05, load 3-6 from other work on the same cores). Before " +
-    "the change below: median 180.5 and 205.3 MB (max 197.6 and 236.1), 8.4 and 8.6 % of a core; after it: " +
-    "180.8, 148.4 and 187.8 MB (max 201.2, 155.7, 202.8), 5.9, 7.0 and 6.9 %. RSS climbs ~0.5 MB/s through the " +
-    "minute and drops at each full GC: only 72-81 MB of the heap is live (heap snapshots at the end of the " +
-    "minute), V8's heap is 125-148 MB, the rest of the RSS is code and native memory. The change: the dashboard " +
+    "now samples every 2 s and judges the median. Runs of 2026-12-05 (1-min load average over the window): " +
+    "before the change below, median 183.9 and 207.8 MB (max 215.1, 237.6; load 2.8→1.2, 0.9→0.5), 8.7 and 8.0 % of " +
+    "a core; after it, 180.8, 148.4, 146.5 and 156.3 MB (max 201.2, 155.7, 155.7, 169.4; load 3.3→5.1, 4.6→4.7, " +
+    "1.8→2.3, 2.0→1.1), 5.9, 7.0, 7.5 and 7.2 %. Nine more runs (one under --cpu-prof) did not bring 10,000 " +
+    "nodes up or lost thousands of leases while other work loaded the 2 cores to 5-15; they were discarded " +
+    "(section 5's goals now say when a window lost leases). RSS climbs through the minute (0.7-1.7 MB/s in " +
+    "the series) and drops at each full GC: only 72-81 MB of the heap is live (heap snapshots at the end of the " +
+    "minute, by hand, same scenario), V8's heap is 125-148 MB, the rest of the RSS is code and native memory. The change: the dashboard " +
     "kept, for every sampled node, the JSON of each field last sent to SSE clients (a Map per node: 13.7 MB in " +
     "the snapshot, replaced at every sample, so old-generation garbage) even with no dashboard open; it now keeps " +
     "none while no stream is open and starts from the snapshot a new stream gets. What stays: ~165 bytes per " +
     "kept metric sample (~17 MB after the minute; the window is 10 minutes, so ~100 MB at 10,000 nodes after 10 " +
-    "minutes, not measured here), prom-client's per-node sample series (~13 MB), the node views and registry.",
+    "minutes, not measured here), prom-client's per-node sample series (~7 MB; a /metrics scrape adds about as much for the per-node fleet series), the node views.",
   "- **Build: tsc, not an esbuild bundle.** By hand, 7 spawns each, agent spawn → registered p50 / RSS at 12 s: " +
     "tsc output 474 ms / 77.4 MB; esbuild split bundle 1008 ms / 81.1 MB; esbuild bundle with the dependencies " +
     "inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB.",
