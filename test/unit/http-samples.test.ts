@@ -305,4 +305,25 @@ describe("SampleRing", () => {
       );
     }
   });
+
+  it("gives back each sample as it was added, when the metric list changes mid-window too", () => {
+    const ring = new SampleRing(10_000, 100);
+    const added: MetricSample[] = [
+      { t: 1000, interval: 1, values: { "cpu.usage_ratio": 0.25, "memory.used_bytes": 5_000_000_000 } },
+      { t: 2000, interval: 1, values: { "cpu.usage_ratio": 0.5 } },
+      { t: 3000, interval: 5, values: { "cpu.usage_ratio": 0, "load.load1": 1.5, "memory.used_bytes": 7 } },
+      { t: 4000, interval: 5, values: {} },
+    ];
+    for (const s of added) ring.add(s, s.t);
+    assert.deepEqual(ring.since(0), added);
+    assert.equal(ring.latest, added[3]);
+    // The window moves past the samples that held memory and load: they leave with them.
+    ring.trim(13_500);
+    assert.deepEqual(ring.since(0), [added[3]]);
+    ring.add({ t: 14_000, interval: 5, values: { "disk_io.read_bytes": 3 } }, 14_000);
+    assert.deepEqual(
+      ring.since(0).map((s) => s.values),
+      [{}, { "disk_io.read_bytes": 3 }],
+    );
+  });
 });
