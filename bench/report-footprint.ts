@@ -110,13 +110,34 @@ const FOOTPRINT_NOTES = [
     "p50 -120 and -223 ms. In CPU profiles of the agent's start, protobufjs went from ~240 ms to ~35-60 ms " +
     "(load 7-17). Cutting rpc.proto's text to KV, Watch and Lease (an earlier try) saved 0.3 MB and no time. " +
     "The floor itself gains little from it (its start is mostly @grpc/grpc-js and node's module loading).",
-  "- **V8 flags (deploy files: `NODE_OPTIONS=--lite-mode`).** Three runs: `--lite-mode` 57.7 MB (quiet, floor " +
-    "57.8), 53.0 MB (load 7, floor 60.1), 52.6 MB (load 9-11, floor 60.5), CPU +0.00/+0.18/+0.14 % of a core " +
-    "over the floor (goal +0.2 %); start ~70 ms slower (by hand, 9 spawns each: p50 539 vs 466 ms at load 9). " +
-    "`--max-semi-space-size=1` (the previous deploy flag): 70.0 vs 69.0 MB (quiet), 69.0 vs 74.7 (load 7), " +
-    "68.6 vs 70.3 (load 9-11), and nothing beside `--lite-mode`: dropped. `v8.setFlagsFromString` at run time " +
-    "does not resize the young generation, so flags live in the deploy files, not in `fleetwatch agent`, and " +
-    "not for `server`. `--optimize-for-size`, `--single-threaded-gc`: no steady gain.",
+  "- **CommonJS packages by require(), not import (2026-12-05).** fleetwatch is ES modules; etcd3, cockatiel, " +
+    "pino, commander and prom-client are CommonJS. An ES import of a CommonJS module makes Node lex its source, " +
+    "and every file it re-exports, for named exports before evaluating it. By hand at load 0: `import` of etcd3 " +
+    "+ pino + commander 300-310 ms and 69-73 MB, `require()` 260 ms and 64 MB. They now go through " +
+    "`shared/cjs/` (types by `import type`); `test/unit/agent-imports.test.ts` fails on any ES import of a " +
+    "CommonJS package. Agent side by side with the previous build (45 s, load 3.6): 66.3 vs 70.6 MB. pino is " +
+    "loaded at the first log line at or above the level (`shared/log.ts`): a healthy agent never loads it.",
+  "- **V8 sized for a small daemon, by the agent itself (2026-12-05).** RSS every 5 s of one agent and one " +
+    "floor on V8's defaults (by hand, load ~3): both hold a new space of 8-16 MB that start-up's allocation grew, " +
+    "until V8's memory reducer shrinks it to 1 MB and compacts the old space (RSS -6 to -7 MB): at 20-25 s for the " +
+    "floor, at 36 s, 50 s or not within 70 s for the agent, so one RSS sample at 60 s moved by 6 MB between runs. " +
+    "A full GC (`gc()` through `--expose-gc`) at 3 s or 12 s does not shrink it. `fleetwatch agent` now sets, " +
+    "before etcd3 and gRPC load, `--no-opt --no-maglev --no-sparkplug --semi-space-growth-factor=1` " +
+    "(`agent/v8-flags.ts`; V8 reads these when it tiers a function up or grows the new space, so they work at run " +
+    "time; `test/unit/agent-v8-flags.test.ts` checks the new space stays put): new space 2 MB from the first " +
+    "second, RSS 57.2 MB at 10-30 s and 56.1 MB at 60 s against 64.6 and 59.0 MB (the reducer ran at 36 s in that " +
+    "run); the node binary's file-backed pages 39.4 instead of 43.0 MB without the optimizing compilers. Start-up " +
+    "is no slower (table above: V8 defaults as the A/B) and steady CPU stays within 0.1 % of a core of the floor. " +
+    "`--lite-mode` cannot be set at run time (V8 aborts when WebAssembly compiles: lite mode implies jitless), so " +
+    "the deploy files keep `NODE_OPTIONS=--lite-mode` for the last 5-6 MB. Heap-size flags " +
+    "(`--max-semi-space-size`) are fixed when the isolate is made: no effect at run time. Earlier command-line " +
+    "runs (2026-12-04): `--max-semi-space-size=1` 64.3-70.0 MB, `--optimize-for-size` 66.5-66.8 MB, " +
+    "`--single-threaded-gc` no gain.",
+  '- **Node 22.23.5** (`--node "$(node scripts/fetch-node.mjs)"`, full scenario, load 1.0 at the end, ' +
+    "2026-12-05 08:11): floor 68.4 MB / 304 ms, precompiled floor 66.7 MB / 261 ms, agent as shipped 69.1 MB " +
+    "(1.01 ×) / 0.2 % / first heartbeat p50 302 ms, V8 defaults 70.2 MB / 305 ms, `--lite-mode` 61.4 MB (0.90 ×), " +
+    "manager 80.7 MB at 31 nodes (1.18 × the floor). Node 22 holds ~10 MB more than 20 in every process (the " +
+    "larger binary's pages: RssFile 50.2 vs 43.3 MB by hand) and starts the agent faster.",
   "- **Per-sample garbage** (`node --expose-gc --import tsx bench/sample-garbage.ts`): one cpu+memory run " +
     "(collectors, console lines, stored sample) allocated 42 KiB of heap, 16 KiB per /proc file in " +
     "fs/promises' readFile plus a 64 KiB buffer each; the collectors now read procfs synchronously (in memory, " +
@@ -125,17 +146,8 @@ const FOOTPRINT_NOTES = [
     "Nothing is kept across samples but the last stored value (the session re-puts it after a re-grant).",
   "- **Manager.** The precompiled gRPC definition applies to it too, and its start no longer loads yaml " +
     "(only ctl reads YAML files). Its static closure still holds alerting and prom-client (used with HTTP on).",
-  "- **The other runs of this scenario on the same day** (each against its own floor): run 1 (load 7.05 at " +
-    "the start, 7.0 at the end): floor 60.1 MB / 0.275 % / 694 ms; agent 74.7 MB (1.24 ×) / 0.413 % / 856 ms; " +
-    "with etcd3 parsing rpc.proto 76.7 MB / 976 ms; `--lite-mode` 53.0 MB / 0.452 %; precompiled floor 62.2 MB / " +
-    "577 ms; manager 72.1 MB at 21 nodes. Run 2 (load 9.25, 10.83 at the end): floor 60.5 MB / 0.203 % / " +
-    "668 ms; agent 70.3 MB (1.16 ×) / 0.271 % / 617 ms; with etcd3 parsing rpc.proto 74.1 MB / 840 ms; " +
-    "`--lite-mode` 52.6 MB / 0.338 %; precompiled floor 61.9 MB / 647 ms; manager 76.3 MB at 21 nodes. Run 3 " +
-    "(load 6.79, 3.59 at the end): floor 60.2 MB / 0.2 % / 491 ms; agent 74.3 MB (1.23 ×) / 0.273 % / 687 ms; " +
-    "with etcd3 parsing rpc.proto 77.4 MB / 747 ms; `--lite-mode` 52.8 MB / 0.346 %; manager 74.6 MB. The " +
-    "table above is run 4, the quietest. The precompiled floor held 1.4-2.2 MB more than the plain one in " +
-    "runs 1-3 and 5.0 MB less in run 4: it imports the ES module `dist/shared/etcd-proto.js` from CommonJS " +
-    "(Node's ESM loader), which the agent loads anyway; its start was 21-117 ms faster in every run.",
+  "- **Before this work** (2026-12-04, four runs, load 0.8-11): agent 70.3-75.5 MB (1.16-1.24 × its floor, " +
+    "60.1-61.3 MB), first heartbeat p50 479-856 ms against the floor's 385-694 ms.",
   "- **Manager at 10,000 nodes** (`npm run bench -- --full --only steady`, three runs on 2026-12-04 after this " +
     "work: 20:09 at load 3.4, 20:55 and 20:58 at load 0.1-1): 196.8, 189.7 and 274.1 MB RSS, 8.0, 10.7 and 9.5 % " +
     "of a core, against 194.9 MB / 8 % before. That was one RSS sample at the end of the steady minute; section 5 " +
@@ -151,18 +163,22 @@ const FOOTPRINT_NOTES = [
     "the snapshot, replaced at every sample, so old-generation garbage) even with no dashboard open; it now keeps " +
     "none while no stream is open and starts from the snapshot a new stream gets. What stays: ~165 bytes per " +
     "kept metric sample (~17 MB after the minute; the window is 10 minutes, so ~100 MB at 10,000 nodes after 10 " +
-    "minutes, not measured here), prom-client's per-node sample series (~7 MB; a /metrics scrape adds about as much for the per-node fleet series), the node views.",
-  "- **Build: tsc, not an esbuild bundle.** By hand, 7 spawns each, agent spawn → registered p50 / RSS at 12 s: " +
-    "tsc output 474 ms / 77.4 MB; esbuild split bundle 1008 ms / 81.1 MB; esbuild bundle with the dependencies " +
-    "inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB.",
-  "- **What the agent's start still spends** (CPU profile, load 7): Node's module loading (compile, realpath, " +
-    "CommonJS export lexing for ESM imports of etcd3/pino/commander) is most of it, then @grpc/grpc-js, GC, " +
-    "pino and commander. Node 22's compile cache (`NODE_COMPILE_CACHE`, or `module.enableCompileCache`), " +
-    "by hand on 22.23.5 (2026-12-05, agent spawn → registered, alternating spawns with a warm cache and " +
-    "without): p50 584 vs 571 ms (9 each, load 10-12) and 551 vs 619 ms (11 each, load 5.5-6.4), no gain " +
-    "that stands out of the noise; the cache was hit (`NODE_DEBUG_NATIVE=COMPILE_CACHE`). " +
-    '`--node "$(node scripts/fetch-node.mjs)"` runs this scenario\'s processes on 22.',
+    "minutes), prom-client's per-node sample series (~7 MB; a /metrics scrape adds about as much for the per-node fleet series), the node views. Since then the sample window is kept in columns of numbers (`manager/http/samples.ts`): " +
+    "10,000 nodes x 60 samples, what 10 minutes at 10 s leave, hold 47.9 MB of heap instead of 116.0 MB with " +
+    "cpu+memory, 135.8 instead of 227.6 MB with all six metrics (`node --expose-gc --import tsx " +
+    "bench/sample-store-memory.ts 10000 [all]`). Section 5's steady runs (one minute) were measured before it.",
+  "- **Build: tsc, not an esbuild bundle.** By hand, 7 spawns each, agent spawn → registered p50 / RSS at 12 s " +
+    "(2026-12-04): tsc output 474 ms / 77.4 MB; esbuild split bundle 1008 ms / 81.1 MB; esbuild bundle with the " +
+    "dependencies inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB. Again after the require() change " +
+    "(2026-12-05, fleetwatch's own modules bundled, packages external, 21 alternating spawns, load 3.3): " +
+    "363 vs 357 ms p50.",
+  "- **What the agent's start still spends** (CPU profiles, 2026-12-05): loading etcd3, @grpc/grpc-js, " +
+    "protobufjs and cockatiel, as the floor does, is most of it; then GC (~45 ms), commander (~10-15 ms quiet) " +
+    "and fleetwatch's own ~55 ES modules. The agent's first heartbeat is now where the etcd3 floor holds its " +
+    "lease (table above); 300 ms needs an agent that starts faster than a bare etcd3 client. Node 22's compile " +
+    "cache (`NODE_COMPILE_CACHE`), by hand on 22.23.5 with a warm cache and without: p50 584 vs 571 ms (9 " +
+    "each, load 10-12) and 551 vs 619 ms (11 each, load 5.5-6.4), no gain out of the noise.",
   "- **Start-up depends on the machine's load** (the header gives the run's load average): compare the " +
     "agent with the floor's own spawn → lease held in the same table. On the loaded machine (load 20-40) " +
-    "the floor took 0.85-1.7 s to hold a lease; on the quiet machine 333 ms.",
+    "the floor took 0.85-1.7 s to hold a lease; on the quiet machine 261-333 ms.",
 ];
