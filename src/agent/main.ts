@@ -2,25 +2,20 @@
 // prints the lab's console lines. All I/O policy lives in the modules it wires.
 
 import os from "node:os";
-import { reportEtcdAdvisories } from "../security/etcd-version-check.ts";
 import { systemClock } from "../shared/clock.ts";
-import type { EffectiveConfig } from "../shared/config-value.ts";
-import { errorMessage, ValidationError } from "../shared/errors.ts";
+import { ValidationError } from "../shared/errors.ts";
 import { escapeControlLines } from "../shared/escape.ts";
 import { createEtcdClient } from "../shared/etcd.ts";
 import { agentAccessDeniedMessage, EtcdAccessDeniedError } from "../shared/etcd-access.ts";
-import { heartbeatKey, metricsKey } from "../shared/keys.ts";
+import { heartbeatKey } from "../shared/keys.ts";
 import { LeaseKeeper } from "../shared/lease-keeper.ts";
 import { createLogger } from "../shared/log.ts";
 import { checkNodeName, type NodeName } from "../shared/node-name.ts";
 import type { CommonOptions } from "../shared/options.ts";
-import { encodeSample } from "../shared/sample-encode.ts";
 import { certificateCommonName, loadEtcdTls } from "../shared/tls-files.ts";
 import { agentLines } from "./agent-console.ts";
-import { CollectionLoop } from "./collection-loop.ts";
-import { createCollectors, formatSample, type Sample } from "./collectors/index.ts";
-import { ConfigWatch } from "./config-watch.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import type { Monitor } from "./monitor.ts";
 
 export interface AgentOptions extends CommonOptions {
   /** Parsed by the CLI (--name); the hostname is parsed here when it is missing. */
@@ -75,73 +70,14 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     },
   });
 
-  const collectors = createCollectors();
-  const loop = new CollectionLoop({
-    clock,
-    onError: (err) => log.error({ err }, "collection run failed; trying again at the next interval"),
-    run: async (config: EffectiveConfig) => {
-      const values: Record<string, Sample> = {};
-      const lines: string[] = [];
-      for (const metric of config.metrics) {
-        try {
-          const sample = await collectors[metric].collect();
-          values[metric] = sample;
-          lines.push(`  ${formatSample(metric, sample)}`);
-        } catch (err) {
-          lines.push(`  ${metric}: unavailable (${errorMessage(err)})`);
-        }
-      }
-      say([agentLines.collecting(config), ...lines].join("\n"));
-      await heartbeat
-        .publish(metricsKey(node), encodeSample(clock.now(), config.interval, values))
-        .catch((err: unknown) => {
-          log.warn({ err }, "could not publish metrics; they will be re-put with the next sample");
-        });
-    },
-  });
-
-  const configWatch = new ConfigWatch({
-    client,
-    node,
-    onStatus: (status) => {
-      if (status.state === "resyncing") log.info({ reason: status.reason }, "config watch re-listing");
-      else if (status.state === "list-failed")
-        log.warn({ err: status.error }, "could not read config; retrying");
-    },
-    onChange: (change) => {
-      switch (change.type) {
-        case "initial":
-          say(
-            agentLines.configInitial(change.config, change.ack.nodeRevision + change.ack.defaultRevision > 0),
-          );
-          if (change.ack.rejected) {
-            const r = change.ack.rejected;
-            say(agentLines.configRejected(r.key, r.revision, r.reason, change.config));
-          }
-          break;
-        case "applied":
-          say(agentLines.configDetected());
-          say(agentLines.configApplied(change.config));
-          break;
-        case "rejected":
-          say(agentLines.configDetected());
-          say(agentLines.configRejected(change.key, change.revision, change.reason, change.config));
-          log.warn({ key: change.key, revision: change.revision, reason: change.reason }, "config rejected");
-          break;
-        default:
-          change satisfies never;
-      }
-      loop.reconfigure(change.config);
-      void heartbeat.setAck(change.ack);
-    },
-  });
+  // Loaded once the node is registered (below): none of it is on the path to the first heartbeat.
+  let monitor: Monitor | undefined;
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    loop.stop();
-    await configWatch.stop().catch(() => undefined);
+    await monitor?.stop();
     if (opts.leaveOnExit) {
       try {
         await heartbeat.leave();
@@ -162,7 +98,12 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
   // With a node certificate, say once whether this etcd keeps the per-node promises.
-  if (tls?.cert) void reportEtcdAdvisories(client, say, log);
+  if (tls?.cert)
+    void import("../security/etcd-version-check.ts")
+      .then(({ reportEtcdAdvisories }) => reportEtcdAdvisories(client, say, log))
+      .catch((err: unknown) =>
+        log.warn({ err }, "could not check the etcd version for known security problems"),
+      );
   try {
     await heartbeat.start();
   } catch (err) {
@@ -171,7 +112,10 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     client.close();
     throw new EtcdAccessDeniedError(agentAccessDeniedMessage(node, heartbeatKey(node), certUser));
   }
+  const { createMonitor } = await import("./monitor.ts");
+  if (stopping) return;
+  monitor = createMonitor({ client, node, heartbeat, clock, log, say });
   // The config watch lists (retrying with backoff until etcd answers), then watches; it
   // re-lists on its own after a compaction.
-  await configWatch.start();
+  await monitor.start();
 }
