@@ -133,11 +133,13 @@ const FOOTPRINT_NOTES = [
     "(`--max-semi-space-size`) are fixed when the isolate is made: no effect at run time. Earlier command-line " +
     "runs (2026-12-04): `--max-semi-space-size=1` 64.3-70.0 MB, `--optimize-for-size` 66.5-66.8 MB, " +
     "`--single-threaded-gc` no gain.",
-  '- **Node 22.23.5** (`--node "$(node scripts/fetch-node.mjs)"`, full scenario, load 1.0 at the end, ' +
-    "2026-12-05 08:11): floor 68.4 MB / 304 ms, precompiled floor 66.7 MB / 261 ms, agent as shipped 69.1 MB " +
-    "(1.01 ×) / 0.2 % / first heartbeat p50 302 ms, V8 defaults 70.2 MB / 305 ms, `--lite-mode` 61.4 MB (0.90 ×), " +
-    "manager 80.7 MB at 31 nodes (1.18 × the floor). Node 22 holds ~10 MB more than 20 in every process (the " +
-    "larger binary's pages: RssFile 50.2 vs 43.3 MB by hand) and starts the agent faster.",
+  "- **Node 20.20** (this machine's Node; the same full scenario without `--node`, 2026-12-05 08:38, load 0.44 " +
+    "at the end): floor 58.8 MB / 337 ms, precompiled floor 56.2 MB / 300 ms, agent as shipped 58.2 MB (0.99 ×) / " +
+    "0.564 % (floor 0.491 %) / first heartbeat p50 339 ms, V8 defaults 58.8 MB / 373 ms, `--lite-mode` 52.3 MB " +
+    "(0.89 ×), manager 69.0 MB at 31 nodes (1.17 ×). An earlier quiet pair (08:11-08:13, before the agent " +
+    "registered first): Node 22 agent 69.1 MB / 302 ms (floor 68.4 MB / 304 ms), Node 20 57.4 MB / 337 ms (floor " +
+    "59.0 MB / 329 ms). Node 22 holds ~10 MB more than 20 in every process (the larger binary's pages: RssFile " +
+    "50.2 vs 43.3 MB by hand) and starts faster.",
   "- **Per-sample garbage** (`node --expose-gc --import tsx bench/sample-garbage.ts`): one cpu+memory run " +
     "(collectors, console lines, stored sample) allocated 42 KiB of heap, 16 KiB per /proc file in " +
     "fs/promises' readFile plus a 64 KiB buffer each; the collectors now read procfs synchronously (in memory, " +
@@ -174,8 +176,9 @@ const FOOTPRINT_NOTES = [
     "363 vs 357 ms p50.",
   "- **What the agent's start still spends** (CPU profiles, 2026-12-05): loading etcd3, @grpc/grpc-js, " +
     "protobufjs and cockatiel, as the floor does, is most of it; then GC (~45 ms), commander (~10-15 ms quiet) " +
-    "and fleetwatch's own ~55 ES modules. The agent's first heartbeat is now where the etcd3 floor holds its " +
-    "lease (table above); 300 ms needs an agent that starts faster than a bare etcd3 client. Node 22's compile " +
+    "and fleetwatch's own ES modules. The agent registers before it loads its config watch and collectors " +
+    "(`agent/monitor.ts`, 6-10 ms of module loading by hand). Its first heartbeat is now where the etcd3 floor " +
+    "holds its lease: under 300 ms on Node 22, 339 ms on Node 20 whose floor took 337 ms. Node 22's compile " +
     "cache (`NODE_COMPILE_CACHE`), by hand on 22.23.5 with a warm cache and without: p50 584 vs 571 ms (9 " +
     "each, load 10-12) and 551 vs 619 ms (11 each, load 5.5-6.4), no gain out of the noise.",
   "- **Start-up depends on the machine's load** (the header gives the run's load average): compare the " +
