@@ -168,7 +168,9 @@ const FOOTPRINT_NOTES = [
     "minutes), prom-client's per-node sample series (~7 MB; a /metrics scrape adds about as much for the per-node fleet series), the node views. Since then the sample window is kept in columns of numbers (`manager/http/samples.ts`): " +
     "10,000 nodes x 60 samples, what 10 minutes at 10 s leave, hold 47.9 MB of heap instead of 116.0 MB with " +
     "cpu+memory, 135.8 instead of 227.6 MB with all six metrics (`node --expose-gc --import tsx " +
-    "bench/sample-store-memory.ts 10000 [all]`). Section 5's steady runs (one minute) were measured before it.",
+    "bench/sample-store-memory.ts 10000 [all]`). Section 5 is a run after it (09:00, load 0.2 → 2.6): median " +
+    "153.2 MB, 7.8 % of a core; the quiet run before it (08:13) 152.1 MB, 6.8 %. A one-minute window holds six " +
+    "samples a node, so the saving shows after minutes, not in this scenario.",
   "- **Build: tsc, not an esbuild bundle.** By hand, 7 spawns each, agent spawn → registered p50 / RSS at 12 s " +
     "(2026-12-04): tsc output 474 ms / 77.4 MB; esbuild split bundle 1008 ms / 81.1 MB; esbuild bundle with the " +
     "dependencies inside 757 ms / 80.9 MB; tsx 2123 ms / 105.1 MB. Again after the require() change " +
