@@ -2,7 +2,6 @@
 // (see docs/liveness.md: etcd3 client traps): the library defaults retry three times and open a
 // 5 s circuit per host, which hides outages and delays recovery after an etcd restart.
 import type * as Cockatiel from "cockatiel";
-import type { IBackoff } from "cockatiel";
 import { Etcd3, isRecoverableError } from "./cjs/etcd3.ts";
 import { requireCjs } from "./cjs/require.ts";
 import { type Endpoint, formatEndpoint } from "./endpoints.ts";
@@ -53,12 +52,12 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
         }),
       // Retries are done by the callers, who know whether a call is idempotent.
       global: noop,
-      // etcd3's typings say IBackoff but its watch manager calls `.next()` on a factory,
+      // etcd3's typings say Cockatiel.IBackoff but its watch manager calls `.next()` on a factory,
       // exactly what the library itself passes by default.
       watchBackoff: new ExponentialBackoff({
         initialDelay: 100,
         maxDelay: 2000,
-      }) as unknown as IBackoff<unknown>,
+      }) as unknown as Cockatiel.IBackoff<unknown>,
     },
   });
 }

@@ -144,7 +144,7 @@ describe("the agent's start loads only the agent", () => {
   });
 
   it("loads CommonJS packages with require(), never by ES import (no cjs-module-lexer pass at start)", () => {
-    const { files, packages } = closure(AGENT_ENTRIES);
+    const { packages } = closure(AGENT_ENTRIES);
     assert.ok(packages.has("etcd3") && isCommonJs("etcd3"), "etcd3 is reached, and is CommonJS");
     const offenders: string[] = [];
     for (const file of walk(DIST)) {
@@ -154,6 +154,5 @@ describe("the agent's start loads only the agent", () => {
       }
     }
     assert.deepEqual(offenders, [], "use shared/cjs/require.ts for these");
-    assert.ok(files.size > 0);
   });
 });
